@@ -1,0 +1,135 @@
+"""Fixtures: a real database per backend, each test inside a transaction that is rolled back.
+
+SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). Each backend's
+database is migrated from empty and loaded with the demo data once per run; every test then
+works inside an outer transaction that is rolled back, so tests see the demo schools and
+leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from tests.helpers import log_in
+from webapp import create_app
+from webapp.config import normalise_database_url
+from webapp.core.crypto import generate_data_key
+from webapp.core.org import Tenant
+from webapp.core.tenancy import tenant_context
+from webapp.demo.data import load_demo_data
+from webapp.extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+# Cheap hashing keeps a suite of logins fast; production uses the RFC 9106 parameters.
+FAST_PASSWORD_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+def make_app(database_url: str, **config: object) -> Flask:
+    return create_app(
+        env="testing",
+        config={
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "SHOUWANG_DATA_KEY": generate_data_key(),
+            "PASSWORD_HASH": FAST_PASSWORD_HASH,
+            **config,
+        },
+    )
+
+
+def reset_postgresql(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+def migrated_app_with_demo(database_url: str) -> Flask:
+    app = make_app(database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        load_demo_data(db.session)
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+    else:
+        url = normalise_database_url(os.environ["TEST_DATABASE_URL"])
+        reset_postgresql(url)
+    app = migrated_app_with_demo(url)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def transaction(app: Flask) -> Iterator[None]:
+    """Every session of the test joins one outer transaction, rolled back at the end."""
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    factory = db.session.session_factory
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        factory.configure(bind=None)
+        outer.rollback()
+        connection.close()
+
+
+@contextmanager
+def app_session(app: Flask, tenant_slug: str | None = None) -> Iterator[Session]:
+    """The app's session outside any request, optionally working for one school.
+
+    Leave the block before using the test client: a request inside it would share the session.
+    """
+    with app.app_context():
+        session = db.session
+        try:
+            if tenant_slug is None:
+                yield session
+            else:
+                tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
+                with tenant_context(session, tenant_id):
+                    yield session
+            session.commit()  # releases the savepoint; the outer transaction still rolls back
+        finally:
+            db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask, transaction: None) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def teacher(client: FlaskClient) -> FlaskClient:
+    """王丽, class teacher of 三年级一班 at 阳光小学."""
+    log_in(client, "13800000002")
+    return client
+
+
+@pytest.fixture
+def principal(client: FlaskClient) -> FlaskClient:
+    """李建国, principal of 阳光小学."""
+    log_in(client, "13800000001")
+    return client

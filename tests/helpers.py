@@ -1,0 +1,66 @@
+"""What tests do the way a user does: log in, find the form's token, submit."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from webapp.demo import DEMO_PASSWORD
+
+_HX_HEADERS = re.compile(r"hx-headers='([^']+)'")
+
+
+def csrf_token_in(html: str) -> str:
+    """The token the layout hands htmx (the same one every form carries)."""
+    match = _HX_HEADERS.search(html)
+    assert match, "the page carries no CSRF token"
+    return json.loads(match.group(1))["X-CSRFToken"]
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    return csrf_token_in(client.get(path).get_data(as_text=True))
+
+
+def log_in(
+    client: FlaskClient, phone: str, password: str = DEMO_PASSWORD, next_path: str = ""
+) -> TestResponse:
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login",
+        data={"phone": phone, "password": password, "csrf_token": token, "next": next_path},
+    )
+
+
+def text_of(response: TestResponse) -> str:
+    return response.get_data(as_text=True)
+
+
+class FormCollector(HTMLParser):
+    """Collects every <form> with its method and the names of its inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form":
+            self.forms.append(
+                {
+                    "method": (attributes.get("method") or "get").lower(),
+                    "action": attributes.get("action"),
+                    "inputs": [],
+                }
+            )
+        elif tag in ("input", "select", "textarea", "button") and self.forms:
+            self.forms[-1]["inputs"].append(attributes.get("name"))
+
+
+def forms_in(html: str) -> list[dict]:
+    collector = FormCollector()
+    collector.feed(html)
+    return collector.forms

@@ -1,0 +1,121 @@
+"""守望 Shouwang: care for left-behind children, run by rural schools on their phones."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from webapp.config import ConfigError, build_config
+from webapp.core.crypto import DataCipher
+from webapp.extensions import babel, csrf, db, htmx, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(env: str | None = None, config: dict[str, Any] | None = None) -> Flask:
+    env = env or os.environ.get("SHOUWANG_ENV", "development")
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("SHOUWANG_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(build_config(env, Path(app.instance_path), config))
+    app.testing = env == "testing"
+    app.extensions["shouwang.cipher"] = DataCipher.from_setting(app.config["SHOUWANG_DATA_KEY"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    if env == "production":
+        _refuse_demo_password(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from webapp.core import assets, errors, i18n, security
+    from webapp.core.db import configure_sqlite
+    from webapp.core.permissions import Role, can
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    _init_login(app)
+    i18n.init_app(app)
+    assets.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    app.jinja_env.globals.update(can=can, Role=Role)
+
+
+def _init_login(app: Flask) -> None:
+    from flask import redirect, request, url_for
+    from flask_babel import lazy_gettext as _l
+
+    from webapp.auth.models import User
+    from webapp.core.htmx import is_htmx_request
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in first.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Any:
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if is_htmx_request():
+            # A redirect would be followed inside the fragment; send the whole page there.
+            return "", 401, {"HX-Redirect": target}
+        return redirect(target)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.auth.routes import bp as auth_bp
+    from webapp.children.routes import bp as children_bp
+    from webapp.core.scopes import school_scope, unit_scope
+    from webapp.tenants.routes import bp as tenants_bp
+    from webapp.tenants.routes import school_home_bp, unit_home_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(tenants_bp)
+    app.register_blueprint(school_scope([school_home_bp, children_bp]))
+    app.register_blueprint(unit_scope([unit_home_bp]))
+
+
+def _register_cli(app: Flask) -> None:
+    from webapp.cli import register
+
+    register(app)
+
+
+def _refuse_demo_password(app: Flask) -> None:
+    from webapp.auth.service import demo_password_in_use
+    from webapp.demo import DEMO_PHONES
+
+    with app.app_context():
+        try:
+            in_use = demo_password_in_use(db.session, DEMO_PHONES)
+        except (OperationalError, ProgrammingError):  # not migrated yet: no accounts at all
+            in_use = False
+        finally:
+            db.session.remove()
+    if in_use:
+        raise ConfigError(
+            "demo accounts with the demo password exist; production refuses to start. "
+            "Change their passwords or deactivate them first."
+        )

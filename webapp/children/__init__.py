@@ -1,0 +1,1 @@
+"""The child's archive (留守儿童档案)."""

@@ -1,0 +1,65 @@
+"""Form fields that speak Chinese conventions, with messages shown next to the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, ValidationError
+
+from webapp.core.cn import IdNumberError, PhoneError, normalise_phone, parse_id_number
+
+
+class BaseForm(FlaskForm):
+    """Every form: CSRF on, and values kept when validation fails (WTForms does that)."""
+
+
+class PhoneField(StringField):
+    """A mobile (or, when allowed, landline) number, stored normalised."""
+
+    def __init__(self, *args: Any, allow_landline: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {}).update(
+            {"inputmode": "tel", "autocomplete": "tel", "maxlength": 20}
+        )
+        super().__init__(*args, **kwargs)
+        self.allow_landline = allow_landline
+
+    def pre_validate(self, form: Any) -> None:
+        if not self.data:
+            return
+        try:
+            self.data = normalise_phone(self.data, allow_landline=self.allow_landline)
+        except PhoneError:
+            message = (
+                _l("Enter an 11-digit mobile number or a landline with its area code.")
+                if self.allow_landline
+                else _l("Enter an 11-digit mobile number.")
+            )
+            raise ValidationError(str(message)) from None
+
+
+ID_NUMBER_MESSAGES = {
+    "shape": _l("An ID number has 18 characters: 17 digits and a digit or X."),
+    "birth_date": _l("The birth date in this ID number is not a real date."),
+    "check_digit": _l("The last character does not match: please check the number digit by digit."),
+}
+
+
+class IdNumberField(StringField):
+    """A resident ID number checked by the GB 11643 check digit; ``.parsed`` holds the details."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {}).update({"autocomplete": "off", "maxlength": 18})
+        super().__init__(*args, **kwargs)
+        self.parsed = None
+
+    def pre_validate(self, form: Any) -> None:
+        self.parsed = None
+        if not self.data:
+            return
+        try:
+            self.parsed = parse_id_number(self.data)
+        except IdNumberError as error:
+            raise ValidationError(str(ID_NUMBER_MESSAGES[error.reason])) from None
+        self.data = self.parsed.value

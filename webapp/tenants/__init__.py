@@ -1,0 +1,1 @@
+"""Schools and oversight units: home pages, the switcher, health."""

@@ -1,0 +1,77 @@
+"""Landing: the home redirect, the school switcher, a school's today page, a unit's overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, redirect, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from webapp.children import queries as children_queries
+from webapp.core.htmx import render
+from webapp.core.i18n import local_today
+from webapp.core.org import places_of, tenants_below
+from webapp.core.permissions import can, permission_required
+from webapp.extensions import db
+from webapp.tenants import queries
+
+bp = Blueprint("tenants", __name__)
+school_home_bp = Blueprint("home", __name__)
+unit_home_bp = Blueprint("home", __name__)
+
+
+@bp.route("/healthz")
+def healthz() -> Response:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        return Response("database unavailable", status=503, mimetype="text/plain")
+    return Response("ok", mimetype="text/plain")
+
+
+@bp.route("/")
+@login_required
+def home() -> Response:
+    tenants, units = places_of(db.session, current_user.id)
+    if len(tenants) == 1 and not units:
+        return redirect(url_for("school.home.today", tenant_slug=tenants[0].slug))
+    if len(units) == 1 and not tenants:
+        return redirect(url_for("unit.home.overview", unit_slug=units[0].slug))
+    return redirect(url_for("tenants.switch"))
+
+
+@bp.route("/switch")
+@login_required
+def switch() -> Response:
+    tenants, units = places_of(db.session, current_user.id)
+    return render("tenants/switch.html", tenants=tenants, units=units)
+
+
+@school_home_bp.route("/")
+@permission_required("school.today")
+def today() -> Response:
+    my_classes = children_queries.classes_taught_by(db.session, current_user.id)
+    school_classes = (
+        children_queries.visible_classes(db.session, current_user.id, g.roles)
+        if can("children.view_all")
+        else []
+    )
+    counts = children_queries.children_per_class(
+        db.session, [c.id for c in my_classes + school_classes]
+    )
+    return render(
+        "tenants/today.html",
+        today=local_today(),
+        my_classes=my_classes,
+        school_classes=school_classes,
+        counts=counts,
+        school_total=sum(counts[c.id] for c in school_classes if c.id in counts),
+    )
+
+
+@unit_home_bp.route("/")
+@permission_required("oversight.view")
+def overview() -> Response:
+    tenants = tenants_below(db.session, g.unit)
+    counts = queries.children_per_tenant(db.session, [t.id for t in tenants])
+    rows = [(t, queries.suppress_small(counts.get(t.id, 0))) for t in tenants]
+    return render("tenants/unit_overview.html", rows=rows, today=local_today())
