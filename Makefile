@@ -18,7 +18,8 @@ run: install
 	@echo "  守望 is running: open http://$(HOST):$(PORT)/login on your phone or browser."
 	@echo "  Log in as 13800000002 (班主任, 阳光小学) with password shouwang-demo."
 	@echo ""
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	SHOUWANG_ENV=development $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--access-logfile - 'webapp.wsgi:app'
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
