@@ -7,6 +7,7 @@ route with a path parameter this file does not know fails the walk until it is a
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from flask import Flask
@@ -15,12 +16,26 @@ from sqlalchemy import select
 
 from tests.conftest import app_session
 from tests.helpers import csrf_token
-from webapp.children.models import Child, SchoolClass
+from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS, tenant_tables
+from webapp.tenants.models import SchoolYear, Term
 
-# path parameter → the model whose ids it takes
-ID_PARAMETERS = {"child_id": Child, "class_id": SchoolClass}
+# path parameter → the model whose ids (or uids) it takes
+ID_PARAMETERS = {
+    "child_id": (Child, "id"),
+    "class_id": (SchoolClass, "id"),
+    "guardian_id": (Guardian, "id"),
+    "term_id": (Term, "id"),
+    "year_id": (SchoolYear, "id"),
+    "transfer_id": (ChildTransfer, "id"),
+    "batch_uid": (ImportBatch, "uid"),
+}
+# path parameters that name a part of a page rather than a row: every value is tried
+FIXED_PARAMETERS = {
+    "section": ["identity", "living", "care"],
+    "relation": ["father", "mother"],
+}
 SCOPE_PARAMETERS = {"tenant_slug", "unit_slug"}
 
 
@@ -34,14 +49,14 @@ def ids_of(app: Flask, slug: str) -> dict[str, list[int]]:
         return {
             name: list(
                 session.scalars(
-                    select(model.id)
+                    select(getattr(model, column))
                     .where(model.tenant_id == tenant_id)
                     .order_by(model.id)
                     .limit(3)
                     .execution_options(**{ALL_TENANTS: True})
                 )
             )
-            for name, model in ID_PARAMETERS.items()
+            for name, (model, column) in ID_PARAMETERS.items()
         }
 
 
@@ -61,16 +76,16 @@ def fingerprint(app: Flask, slug: str) -> str:
     return digest.hexdigest()
 
 
-def urls_for(rule, slug: str, ids: dict[str, list[int]]) -> list[str]:
-    unknown = set(rule.arguments) - SCOPE_PARAMETERS - set(ID_PARAMETERS)
-    assert not unknown, f"{rule.rule}: add {unknown} to ID_PARAMETERS"
-    path = rule.rule.replace("<tenant_slug>", slug)
-    variants = [path]
+def urls_for(rule, slug: str, ids: dict[str, list]) -> list[str]:
+    unknown = set(rule.arguments) - SCOPE_PARAMETERS - set(ID_PARAMETERS) - set(FIXED_PARAMETERS)
+    assert not unknown, f"{rule.rule}: add {unknown} to ID_PARAMETERS or FIXED_PARAMETERS"
+    variants = [rule.rule.replace("<tenant_slug>", slug)]
     for name in rule.arguments - SCOPE_PARAMETERS:
+        values = FIXED_PARAMETERS.get(name) or ids[name]
         variants = [
-            v.replace(f"<int:{name}>", str(i)).replace(f"<{name}>", str(i))
-            for v in variants
-            for i in ids[name]
+            re.sub(rf"<(?:\w+:)?{name}>", str(value), variant)
+            for variant in variants
+            for value in values
         ]
     return variants
 
@@ -88,12 +103,12 @@ def test_another_schools_pages_and_ids_answer_404_and_change_nothing(
 ) -> None:
     """阳光小学's principal tries 红星小学's URLs, then 红星小学's ids under 阳光小学."""
     foreign_ids = ids_of(app, ids_from)
-    assert all(foreign_ids.values())
+    assert foreign_ids["child_id"] and foreign_ids["guardian_id"]
     before = fingerprint(app, "hongxing")
     token = csrf_token(principal, "/s/yangguang/")
     tried = 0
     for rule in school_rules(app):
-        has_ids = bool(rule.arguments - SCOPE_PARAMETERS)
+        has_ids = bool(rule.arguments & set(ID_PARAMETERS))
         if slug_of_urls == "yangguang" and not has_ids:
             continue  # own pages without ids are the school's own business
         for url in urls_for(rule, slug_of_urls, foreign_ids):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from tests.conftest import app_session
 from tests.helpers import csrf_token, forms_in, log_in, text_of
 from webapp.auth.models import LoginThrottle
+from webapp.auth.service import throttle_key
 
 EXPIRED = "页面已过期"
 
@@ -20,10 +20,7 @@ def test_a_login_without_the_token_is_refused_and_counts_nothing(
     assert response.status_code == 400
     assert EXPIRED in text_of(response) and "重新提交" in text_of(response)
     with app_session(app) as session:
-        assert (
-            session.scalar(select(LoginThrottle).where(LoginThrottle.phone == "13800000002"))
-            is None
-        )
+        assert session.get(LoginThrottle, throttle_key("13800000002")) is None
 
 
 def test_a_logout_without_the_token_leaves_you_logged_in(teacher: FlaskClient) -> None:

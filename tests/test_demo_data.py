@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests.conftest import app_session
-from webapp.auth.models import User
+from webapp.auth.service import find_user_by_phone
 from webapp.children.models import Child, Gender, SchoolClass
 from webapp.core.cn import parse_id_number
 from webapp.core.db import Base
@@ -36,7 +36,7 @@ def row_counts(session) -> dict[str, int]:
 def test_the_contract_accounts_hold_their_roles(app: Flask, transaction: None) -> None:
     with app_session(app) as session:
         for phone, (slug, role, class_name) in CONTRACT_ACCOUNTS.items():
-            user = session.scalar(select(User).where(User.phone == phone))
+            user = find_user_by_phone(session, phone)
             roles = set(
                 session.scalars(
                     select(Membership.role)
@@ -52,7 +52,7 @@ def test_the_contract_accounts_hold_their_roles(app: Flask, transaction: None) -
                     .execution_options(**{ALL_TENANTS: True})
                 )
                 assert taught == class_name
-        officer = session.scalar(select(User).where(User.phone == "13800000009"))
+        officer = find_user_by_phone(session, "13800000009")
         unit = session.scalar(
             select(OrgUnit).join(UnitMembership).where(UnitMembership.user_id == officer.id)
         )

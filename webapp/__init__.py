@@ -37,6 +37,7 @@ def create_app(env: str | None = None, config: dict[str, Any] | None = None) -> 
 
 
 def _init_extensions(app: Flask) -> None:
+    import webapp.models  # noqa: F401 - every model mapped before the first query
     from webapp.core import assets, errors, i18n, security
     from webapp.core.db import configure_sqlite
     from webapp.core.permissions import Role, can

@@ -67,8 +67,7 @@ def create_school(slug: str, name: str, kind: str, unit_slug: str | None) -> Non
 @click.argument("role")
 def add_member(slug: str, phone: str, name: str, role: str) -> None:
     """Give a person (created if new, asked for a password) a role in a school."""
-    from webapp.auth.models import User
-    from webapp.auth.service import hash_password
+    from webapp.auth.service import create_user, find_user_by_phone, hash_password
     from webapp.core.cn import PhoneError, normalise_phone
     from webapp.core.org import Membership, Tenant
     from webapp.core.permissions import SCHOOL_ROLES, Role
@@ -83,12 +82,12 @@ def add_member(slug: str, phone: str, name: str, role: str) -> None:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
         raise click.ClickException(f"no school {slug}")
-    user = db.session.scalar(select(User).where(User.phone == phone))
+    user = find_user_by_phone(db.session, phone)
     if user is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        user = User(phone=phone, name=name, password_hash=hash_password(password))
-        db.session.add(user)
-        db.session.flush()
+        user = create_user(
+            db.session, phone=phone, name=name, password_hash=hash_password(password)
+        )
     db.session.add(Membership(tenant=tenant, user_id=user.id, role=role_value))
     db.session.commit()
     click.echo(f"{name} is {role_value.value} at {tenant.name}")

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from tests.conftest import app_session
 from tests.helpers import csrf_token, log_in, text_of
-from webapp.auth.models import LoginThrottle, User
+from webapp.auth.models import LoginThrottle
+from webapp.auth.service import find_user_by_phone, throttle_key
 from webapp.core.db import utcnow
 
 WRONG_CREDENTIALS = "手机号码或密码不正确。"
@@ -61,7 +61,7 @@ def test_after_five_failures_even_the_right_password_is_refused_until_the_lock_e
     assert client.get("/s/yangguang/").status_code == 302  # still not logged in
 
     with app_session(app) as session:  # fifteen minutes pass
-        throttle = session.get(LoginThrottle, "13800000002")
+        throttle = session.get(LoginThrottle, throttle_key("13800000002"))
         throttle.locked_until = utcnow() - timedelta(seconds=1)
     assert log_in(client, "13800000002").status_code == 303
 
@@ -76,14 +76,16 @@ def test_failures_long_ago_do_not_count(app: Flask, client: FlaskClient) -> None
     for _ in range(4):
         log_in(client, "13800000002", "guess")
     with app_session(app) as session:
-        session.get(LoginThrottle, "13800000002").first_failure_at -= timedelta(hours=1)
+        session.get(LoginThrottle, throttle_key("13800000002")).first_failure_at -= timedelta(
+            hours=1
+        )
     assert WRONG_CREDENTIALS in text_of(log_in(client, "13800000002", "guess"))
     assert log_in(client, "13800000002").status_code == 303
 
 
 def test_a_deactivated_account_cannot_log_in(app: Flask, client: FlaskClient) -> None:
     with app_session(app) as session:
-        session.scalar(select(User).where(User.phone == "13800000002")).is_active = False
+        find_user_by_phone(session, "13800000002").is_active = False
     assert WRONG_CREDENTIALS in text_of(log_in(client, "13800000002"))
 
 
@@ -122,6 +124,6 @@ def test_someone_in_a_school_and_an_oversight_unit_chooses_where_to_go(client: F
 
 def test_passwords_are_stored_as_argon2id(app: Flask, transaction: None) -> None:
     with app_session(app) as session:
-        user = session.scalar(select(User).where(User.phone == "13800000002"))
+        user = find_user_by_phone(session, "13800000002")
         assert user.password_hash.startswith("$argon2id$")
         assert "shouwang-demo" not in user.password_hash

@@ -22,7 +22,7 @@ def sqlite_app(tmp_path: Path) -> Flask:
         import flask_migrate
 
         flask_migrate.upgrade()
-        db.session.add(LoginThrottle(phone="counter", failures=0, first_failure_at=utcnow()))
+        db.session.add(LoginThrottle(key="counter", failures=0, first_failure_at=utcnow()))
         db.session.commit()
         db.session.remove()
     return app

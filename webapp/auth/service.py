@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.auth.models import LoginThrottle, User
+from webapp.core.crypto import cipher
 from webapp.core.db import utcnow
 from webapp.demo import DEMO_PASSWORD
 
@@ -44,17 +45,18 @@ def authenticate(session: Session, phone: str, password: str) -> User | LoginRef
     """The user, or why not. Never says whether the phone number has an account."""
     config = current_app.config
     now = utcnow()
-    throttle = session.get(LoginThrottle, phone, with_for_update=True)
+    key = throttle_key(phone)
+    throttle = session.get(LoginThrottle, key, with_for_update=True)
     if throttle and throttle.locked_until and throttle.locked_until > now:
         return _locked(throttle.locked_until, now)
 
-    user = session.scalar(select(User).where(User.phone == phone))
+    user = find_user_by_phone(session, phone)
     if user is None:
         # Spend the same time as a real check, so timing does not reveal unknown numbers.
         verify_password(_dummy_hash(), password)
-        return _record_failure(session, throttle, phone, now)
+        return _record_failure(session, throttle, key, now)
     if not verify_password(user.password_hash, password) or not user.is_active:
-        return _record_failure(session, throttle, phone, now)
+        return _record_failure(session, throttle, key, now)
     if config["SHOUWANG_ENV"] == "production" and password == DEMO_PASSWORD:
         return LoginRefused("demo_password")
 
@@ -67,11 +69,11 @@ def authenticate(session: Session, phone: str, password: str) -> User | LoginRef
 
 
 def _record_failure(
-    session: Session, throttle: LoginThrottle | None, phone: str, now: datetime
+    session: Session, throttle: LoginThrottle | None, key: str, now: datetime
 ) -> LoginRefused:
     config = current_app.config
     if throttle is None:
-        throttle = LoginThrottle(phone=phone, failures=0, first_failure_at=now)
+        throttle = LoginThrottle(key=key, failures=0, first_failure_at=now)
         session.add(throttle)
     elif now - throttle.first_failure_at > config["LOGIN_FAILURE_WINDOW"]:
         throttle.failures, throttle.first_failure_at, throttle.locked_until = 0, now, None
@@ -98,7 +100,22 @@ def _dummy_hash() -> str:
     return _DUMMY_HASHES[params]
 
 
+def find_user_by_phone(session: Session, phone: str) -> User | None:
+    return session.scalar(select(User).where(User.phone_hash.in_(User.phone.lookup_hashes(phone))))
+
+
+def throttle_key(phone: str) -> str:
+    return cipher().blind_index(phone, "login_throttle")
+
+
+def create_user(session: Session, *, phone: str, name: str, password_hash: str) -> User:
+    user = User(phone=phone, name=name, password_hash=password_hash)
+    session.add(user)
+    session.flush()
+    return user
+
+
 def demo_password_in_use(session: Session, phones: list[str]) -> bool:
     """Whether any of these accounts still opens with the demo password."""
-    hashes = session.scalars(select(User.password_hash).where(User.phone.in_(phones))).all()
-    return any(verify_password(h, DEMO_PASSWORD) for h in hashes)
+    users = [find_user_by_phone(session, phone) for phone in phones]
+    return any(verify_password(u.password_hash, DEMO_PASSWORD) for u in users if u)

@@ -1,39 +1,164 @@
-"""Which children a person may see, and the lists built on that."""
+"""Finding children: the lists, the filters, the search, and what a card still lacks."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+import math
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
 
-from webapp.children.models import Child, ChildStatus, SchoolClass
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from webapp.children.access import visible_children
+from webapp.children.models import (
+    Child,
+    ChildStatus,
+    LeftBehindType,
+    ParentSituation,
+    SchoolClass,
+    ThreeSpecial,
+)
 from webapp.core.permissions import Role, can
 
-ID_NUMBER_PURPOSE = "child.id_number"
+PAGE_SIZE = 20
+_LATIN = re.compile(r"^[a-z]+$")
+
+CARE_FILTERS = {
+    "left_behind": _l("Left behind (any)"),
+    "both_parents": LeftBehindType.BOTH_PARENTS.label,
+    "one_parent": LeftBehindType.ONE_PARENT.label,
+    "civil": _l("Left behind (civil-affairs definition)"),
+    "migrant": _l("Living with migrant parents (随迁)"),
+    "none": LeftBehindType.NONE.label,
+}
+LEFT_SCHOOL = (ChildStatus.TRANSFERRED, ChildStatus.GRADUATED, ChildStatus.DROPPED_OUT)
 
 
-def visible_children(user_id: int, roles: frozenset[Role]) -> Select[tuple[Child]]:
-    """The school's leaders see every child; a class teacher sees the classes they teach."""
-    statement = select(Child).where(Child.status == ChildStatus.ACTIVE)
-    if can("children.view_all", roles):
-        return statement
-    return statement.join(Child.school_class).where(SchoolClass.teacher_id == user_id)
+@dataclass(frozen=True)
+class ChildFilters:
+    text: str = ""
+    class_id: int | None = None
+    care: str = ""
+    three_special: str = ""
+    boarder: bool = False
+    bus: bool = False
+    left_school: bool = False
+    page: int = 1
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything beyond class and page narrows the list."""
+        return bool(self.text or self.care or self.three_special or self.boarder or self.bus)
+
+    def to_query(self, **changes: object) -> dict[str, object]:
+        """The query string for this list, with some values changed (for links)."""
+        current = replace(self, **changes)  # type: ignore[arg-type]
+        query = {
+            "q": current.text,
+            "class_id": current.class_id,
+            "care": current.care,
+            "three_special": current.three_special,
+            "boarder": "1" if current.boarder else "",
+            "bus": "1" if current.bus else "",
+            "left": "1" if current.left_school else "",
+            "page": current.page if current.page > 1 else None,
+        }
+        return {k: v for k, v in query.items() if v not in ("", None)}
+
+
+@dataclass
+class Page:
+    items: list[Child]
+    total: int
+    number: int
+    size: int = PAGE_SIZE
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, math.ceil(self.total / self.size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def civil_age_limit(today: date) -> date:
+    """Children born after this day are under sixteen today."""
+    try:
+        return today.replace(year=today.year - 16)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 16, day=28)
+
+
+def _filtered(
+    user_id: int, roles: frozenset[Role], filters: ChildFilters, today: date
+) -> Select[tuple[Child]]:
+    statuses = LEFT_SCHOOL if filters.left_school and can("children.view_all", roles) else None
+    statement = (
+        visible_children(user_id, roles, statuses=statuses)
+        if statuses
+        else visible_children(user_id, roles)
+    )
+    if filters.class_id is not None:
+        statement = statement.where(Child.class_id == filters.class_id)
+    care = filters.care
+    if care == "left_behind":
+        statement = statement.where(Child.left_behind_type != LeftBehindType.NONE)
+    elif care in ("both_parents", "one_parent", "none"):
+        statement = statement.where(Child.left_behind_type == LeftBehindType(care))
+    elif care == "civil":
+        statement = statement.where(
+            Child.civil_parent_condition, Child.birth_date > civil_age_limit(today)
+        )
+    elif care == "migrant":
+        statement = statement.where(Child.is_migrant)
+    if filters.boarder:
+        statement = statement.where(Child.is_boarder)
+    if filters.bus:
+        statement = statement.where(Child.rides_bus)
+    text = filters.text.strip().lower()
+    if text:
+        if _LATIN.match(text):
+            statement = statement.where(
+                or_(
+                    Child.name_initials.contains(text, autoescape=True),
+                    Child.name_pinyin.contains(text, autoescape=True),
+                )
+            )
+        else:
+            statement = statement.where(Child.name.contains(text, autoescape=True))
+    return statement
+
+
+def _ordered(statement: Select[tuple[Child]]) -> Select[tuple[Child]]:
+    return (
+        statement.outerjoin(Child.school_class)
+        .options(selectinload(Child.school_class))
+        .order_by(SchoolClass.grade, SchoolClass.section, Child.name, Child.id)
+    )
 
 
 def search_children(
-    session: Session,
-    user_id: int,
-    roles: frozenset[Role],
-    text: str = "",
-    class_id: int | None = None,
-    limit: int = 200,
-) -> list[Child]:
-    statement = visible_children(user_id, roles)
-    if class_id is not None:
-        statement = statement.where(Child.class_id == class_id)
-    text = text.strip()
-    if text:
-        statement = statement.where(or_(Child.name.contains(text), Child.student_no == text))
-    return list(session.scalars(statement.order_by(Child.class_id, Child.name).limit(limit)))
+    session: Session, user_id: int, roles: frozenset[Role], filters: ChildFilters, today: date
+) -> Page:
+    statement = _filtered(user_id, roles, filters, today)
+    if filters.three_special:
+        # The 三特 flags are sealed: the database cannot filter them, so decrypt and filter here.
+        wanted = ThreeSpecial(filters.three_special)
+        matching = [c for c in session.scalars(_ordered(statement)) if wanted in c.three_special]
+        start = (filters.page - 1) * PAGE_SIZE
+        return Page(matching[start : start + PAGE_SIZE], len(matching), filters.page)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    items = session.scalars(
+        _ordered(statement).limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
+    ).all()
+    return Page(list(items), total, filters.page)
 
 
 def classes_taught_by(session: Session, user_id: int) -> list[SchoolClass]:
@@ -41,21 +166,25 @@ def classes_taught_by(session: Session, user_id: int) -> list[SchoolClass]:
         session.scalars(
             select(SchoolClass)
             .where(SchoolClass.teacher_id == user_id, SchoolClass.is_active)
-            .order_by(SchoolClass.stage, SchoolClass.grade, SchoolClass.section)
+            .order_by(SchoolClass.grade, SchoolClass.section)
+        )
+    )
+
+
+def school_classes(session: Session) -> list[SchoolClass]:
+    return list(
+        session.scalars(
+            select(SchoolClass)
+            .where(SchoolClass.is_active)
+            .order_by(SchoolClass.grade, SchoolClass.section)
         )
     )
 
 
 def visible_classes(session: Session, user_id: int, roles: frozenset[Role]) -> list[SchoolClass]:
-    if not can("children.view_all", roles):
-        return classes_taught_by(session, user_id)
-    return list(
-        session.scalars(
-            select(SchoolClass)
-            .where(SchoolClass.is_active)
-            .order_by(SchoolClass.stage, SchoolClass.grade, SchoolClass.section)
-        )
-    )
+    if can("children.view_all", roles) or can("children.roster", roles):
+        return school_classes(session)
+    return classes_taught_by(session, user_id)
 
 
 def children_per_class(session: Session, class_ids: list[int]) -> dict[int, int]:
@@ -67,16 +196,41 @@ def children_per_class(session: Session, class_ids: list[int]) -> dict[int, int]
     return {class_id: count for class_id, count in rows if class_id is not None}
 
 
-def find_visible_child(
-    session: Session, child_id: int, user_id: int, roles: frozenset[Role]
-) -> Child | None:
-    return session.scalar(visible_children(user_id, roles).where(Child.id == child_id))
+def find_child(session: Session, child_id: int) -> Child | None:
+    return session.get(Child, child_id)
 
 
-def count_active_children(session: Session) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(Child).where(Child.status == ChildStatus.ACTIVE)
-        )
-        or 0
-    )
+def find_by_id_number(session: Session, id_number: str) -> Child | None:
+    hashes = Child.id_number.lookup_hashes(id_number)
+    return session.scalar(select(Child).where(Child.id_number_hash.in_(hashes)))
+
+
+def archive_gaps(child: Child) -> list[str]:
+    """What the card still lacks before it counts as complete (建档率)."""
+    gaps = []
+    if not child.id_number:
+        gaps.append(str(_l("ID number")))
+    if child.class_id is None:
+        gaps.append(str(_l("class")))
+    if not child.address:
+        gaps.append(str(_l("home address")))
+    parents = {p.relation: p for p in child.parents}
+    if len(parents) < 2 or any(p.situation == ParentSituation.UNKNOWN for p in parents.values()):
+        gaps.append(str(_l("where the parents are")))
+    for parent in parents.values():
+        if parent.situation == ParentSituation.WORKING_AWAY and not (
+            parent.phone and parent.work_city
+        ):
+            gaps.append(
+                str(_l("%(relation)s's phone and place of work", relation=parent.relation.label))
+            )
+    reachable_at_home = [g for g in child.active_guardians if g.phone] or [
+        p for p in parents.values() if p.situation == ParentSituation.AT_HOME and p.phone
+    ]
+    if not reachable_at_home:
+        gaps.append(str(_l("a guardian with a phone")))
+    return gaps
+
+
+def with_card_details(statement: Select[tuple[Child]]) -> Select[tuple[Child]]:
+    return statement.options(selectinload(Child.parents), selectinload(Child.guardians))

@@ -1,42 +1,426 @@
-"""The child list and the child's card."""
+"""The child list, the card, its edits, and every disclosure (reveal, call, history)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, request
+from flask import Blueprint, Response, abort, flash, g, make_response, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
-from webapp.children import queries
-from webapp.core.htmx import render
+from webapp.children import queries, service
+from webapp.children.access import Access, access_to, may_call, may_edit, may_reveal
+from webapp.children.disclosure import field_label, fields_of, phone_of, resolve
+from webapp.children.forms import (
+    CallForm,
+    CareForm,
+    EndGuardianForm,
+    GuardianForm,
+    IdentityForm,
+    LivingForm,
+    ParentForm,
+    PhotoForm,
+    RevealForm,
+    StatusForm,
+)
+from webapp.children.models import Child, ChildStatus, Guardian, ParentRelation, ThreeSpecial
+from webapp.core import audit
+from webapp.core.audit import AuditAction
+from webapp.core.db import writes_on_get
+from webapp.core.files import NotAnImage, load_photo
+from webapp.core.htmx import is_htmx_request, render
+from webapp.core.i18n import local_today
 from webapp.core.permissions import permission_required
 from webapp.extensions import db
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 
+SECTIONS = {"identity": IdentityForm, "living": LivingForm, "care": CareForm}
+
+
+def load_child(child_id: int, need: Access = Access.ROSTER) -> tuple[Child, Access]:
+    """The child and how much of the card the user may see; a child out of reach is not found."""
+    child = db.session.get(Child, child_id)
+    if child is None:
+        abort(404)
+    access = access_to(db.session, child, current_user.id, g.roles)
+    if access < need:
+        abort(404)
+    return child, access
+
+
+def filters_from(args: MultiDict) -> queries.ChildFilters:
+    care = args.get("care", "")
+    three = args.get("three_special", "")
+    return queries.ChildFilters(
+        text=args.get("q", "")[:30],
+        class_id=args.get("class_id", type=int),
+        care=care if care in queries.CARE_FILTERS else "",
+        three_special=three if three in ThreeSpecial._value2member_map_ else "",
+        boarder=args.get("boarder") == "1",
+        bus=args.get("bus") == "1",
+        left_school=args.get("left") == "1",
+        page=max(1, args.get("page", 1, type=int)),
+    )
+
 
 @bp.route("/")
 @permission_required("children.list")
 def index() -> Response:
-    text = request.args.get("q", "")[:50]
-    class_id = request.args.get("class_id", type=int)
-    classes = queries.visible_classes(db.session, current_user.id, g.roles)
-    children = queries.search_children(
-        db.session, current_user.id, g.roles, text=text, class_id=class_id
-    )
+    filters = filters_from(request.args)
+    page = queries.search_children(db.session, current_user.id, g.roles, filters, local_today())
     return render(
         "children/index.html",
         partial="children/_list.html",
         target="child-list",
-        children=children,
-        classes=classes,
-        q=text,
-        class_id=class_id,
+        page=page,
+        filters=filters,
+        classes=queries.visible_classes(db.session, current_user.id, g.roles),
+        care_filters=queries.CARE_FILTERS,
+        three_special_choices=ThreeSpecial.choices(),
+    )
+
+
+@bp.route("/new", methods=("GET", "POST"))
+@permission_required("children.create")
+def new() -> Response:
+    classes = queries.visible_classes(db.session, current_user.id, g.roles)
+    form = IdentityForm(classes=classes, class_id=request.args.get("class_id", type=int))
+    if form.validate_on_submit():
+        values = form.card_values()
+        school_class = next((c for c in classes if c.id == values.pop("class_id")), None)
+        try:
+            child = service.register_child(
+                db.session, actor_id=current_user.id, school_class=school_class, **values
+            )
+        except service.DuplicateIdNumber as duplicate:
+            form.id_number.errors.append(duplicate_message(duplicate.existing))
+        else:
+            db.session.commit()
+            flash(_("%(name)s's card was created.", name=child.name), "success")
+            return redirect(url_for(".card", child_id=child.id), code=303)
+    return render("children/new.html", form=form, status=422 if form.errors else 200)
+
+
+def duplicate_message(existing: Child) -> str:
+    return _(
+        "This school already has a card with this ID number (%(name)s, %(class_name)s).",
+        name=existing.name,
+        class_name=existing.school_class.name if existing.school_class else _("no class"),
     )
 
 
 @bp.route("/<int:child_id>")
+@writes_on_get
 @permission_required("children.view")
 def card(child_id: int) -> Response:
-    child = queries.find_visible_child(db.session, child_id, current_user.id, g.roles)
-    if child is None:
-        abort(404)  # another school's child, or one this role may not see: simply not found
-    return render("children/card.html", child=child)
+    child, access = load_child(child_id)
+    if access >= Access.PAIRING:
+        service.record_disclosure(
+            db.session, child, AuditAction.VIEW, actor_id=current_user.id, field=""
+        )
+        db.session.commit()
+    return render(
+        "children/card.html",
+        child=child,
+        access=access,
+        Access=Access,
+        child_fields=fields_of(child, "child", child),
+        child_fields_for=fields_of,
+        may_edit=may_edit(access, g.roles),
+        may_reveal=may_reveal(access, g.roles),
+        may_call=may_call(access, g.roles),
+        gaps=queries.archive_gaps(child) if access == Access.FULL else [],
+        today=local_today(),
+    )
+
+
+def _audit_edit_opened(child: Child, keys: list[str]) -> None:
+    """Opening an edit form shows the plain values: that is a disclosure, and is logged."""
+    shown = [key for key in keys if (field := resolve(child, key)) and field.value]
+    if shown:
+        for key in shown:
+            service.record_disclosure(
+                db.session,
+                child,
+                AuditAction.REVEAL,
+                actor_id=current_user.id,
+                field=key,
+                reason=_("Opened to edit"),
+            )
+        db.session.commit()
+
+
+@bp.route("/<int:child_id>/edit/<section>", methods=("GET", "POST"))
+@writes_on_get
+@permission_required("children.edit")
+def edit(child_id: int, section: str) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    if section not in SECTIONS:
+        abort(404)
+    classes = queries.visible_classes(db.session, current_user.id, g.roles)
+    options = {"classes": classes} if section == "identity" else {}
+    form = SECTIONS[section](obj=child, **options)
+    if form.validate_on_submit():
+        try:
+            service.update_child(db.session, child, actor_id=current_user.id, **form.card_values())
+        except service.DuplicateIdNumber as duplicate:
+            form.id_number.errors.append(duplicate_message(duplicate.existing))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".card", child_id=child.id) + f"#{section}", code=303)
+    elif request.method == "GET":
+        _audit_edit_opened(child, [f"child.{name}" for name in form.data])
+    return render(
+        "children/edit.html",
+        form=form,
+        child=child,
+        section=section,
+        status=422 if form.errors else 200,
+    )
+
+
+@bp.route("/<int:child_id>/parents/<relation>", methods=("GET", "POST"))
+@writes_on_get
+@permission_required("children.edit")
+def edit_parent(child_id: int, relation: str) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    if relation not in ParentRelation._value2member_map_:
+        abort(404)
+    parent = child.parent(ParentRelation(relation))
+    form = ParentForm(obj=parent)
+    if form.validate_on_submit():
+        service.update_parent(db.session, parent, actor_id=current_user.id, **form.parent_values())
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for(".card", child_id=child.id) + "#parents", code=303)
+    if request.method == "GET":
+        _audit_edit_opened(child, [f"parent.{parent.id}.{name}" for name in form.data])
+    return render(
+        "children/person_form.html",
+        form=form,
+        child=child,
+        person=parent,
+        title=parent.relation.label,
+        status=422 if form.errors else 200,
+    )
+
+
+@bp.route("/<int:child_id>/guardians/new", methods=("GET", "POST"))
+@permission_required("children.edit")
+def new_guardian(child_id: int) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    form = GuardianForm()
+    if form.validate_on_submit():
+        guardian = service.add_guardian(
+            db.session, child, actor_id=current_user.id, **form.guardian_values()
+        )
+        if _saved_photo(form, guardian):
+            db.session.commit()
+            return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
+    return render(
+        "children/person_form.html",
+        form=form,
+        child=child,
+        person=None,
+        title=_("New guardian"),
+        status=422 if form.errors else 200,
+    )
+
+
+def _saved_photo(form: GuardianForm, guardian: Guardian) -> bool:
+    upload = form.photo.data
+    if not upload:
+        return True
+    try:
+        service.set_guardian_photo(db.session, guardian, upload.read(), actor_id=current_user.id)
+    except NotAnImage:
+        db.session.rollback()
+        form.photo.errors.append(_("This file is not a photo we can use."))
+        return False
+    return True
+
+
+@bp.route("/<int:child_id>/guardians/<int:guardian_id>", methods=("GET", "POST"))
+@writes_on_get
+@permission_required("children.edit")
+def edit_guardian(child_id: int, guardian_id: int) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    guardian = next((x for x in child.guardians if x.id == guardian_id), None) or abort(404)
+    form = GuardianForm(obj=guardian)
+    if form.validate_on_submit():
+        service.update_guardian(
+            db.session, guardian, actor_id=current_user.id, **form.guardian_values()
+        )
+        if _saved_photo(form, guardian):
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
+    if request.method == "GET":
+        _audit_edit_opened(child, [f"guardian.{guardian.id}.{name}" for name in form.data])
+    return render(
+        "children/person_form.html",
+        form=form,
+        child=child,
+        person=guardian,
+        title=guardian.name,
+        end_form=EndGuardianForm(ended_on=local_today()),
+        status=422 if form.errors else 200,
+    )
+
+
+@bp.route("/<int:child_id>/guardians/<int:guardian_id>/end", methods=("POST",))
+@permission_required("children.edit")
+def end_guardian(child_id: int, guardian_id: int) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    guardian = next((x for x in child.guardians if x.id == guardian_id), None) or abort(404)
+    form = EndGuardianForm()
+    if form.validate_on_submit():
+        service.end_guardian(db.session, guardian, actor_id=current_user.id, on=form.ended_on.data)
+        db.session.commit()
+        flash(
+            _("%(name)s no longer cares for the child; the record is kept.", name=guardian.name),
+            "success",
+        )
+    return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
+
+
+@bp.route("/<int:child_id>/photo/edit", methods=("GET", "POST"))
+@permission_required("children.edit")
+def edit_photo(child_id: int) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    form = PhotoForm()
+    if form.validate_on_submit():
+        try:
+            service.set_child_photo(
+                db.session, child, form.photo.data.read(), actor_id=current_user.id
+            )
+        except NotAnImage:
+            form.photo.errors.append(_("This file is not a photo we can use."))
+        else:
+            db.session.commit()
+            return redirect(url_for(".card", child_id=child.id), code=303)
+    return render(
+        "children/photo_form.html", form=form, child=child, status=422 if form.errors else 200
+    )
+
+
+def _photo_response(tenant_id: int, photo_uid) -> Response:
+    response = make_response(load_photo(tenant_id, photo_uid))
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:child_id>/photo")
+@permission_required("children.view")
+def photo(child_id: int) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    if child.photo_uid is None:
+        abort(404)
+    return _photo_response(child.tenant_id, child.photo_uid)
+
+
+@bp.route("/<int:child_id>/guardians/<int:guardian_id>/photo")
+@permission_required("children.view")
+def guardian_photo(child_id: int, guardian_id: int) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    guardian = next((x for x in child.guardians if x.id == guardian_id), None)
+    if guardian is None or guardian.photo_uid is None:
+        abort(404)
+    return _photo_response(child.tenant_id, guardian.photo_uid)
+
+
+@bp.route("/<int:child_id>/status", methods=("GET", "POST"))
+@permission_required("children.status")
+def change_status(child_id: int) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    form = StatusForm(status=child.status, effective_on=local_today())
+    if form.validate_on_submit():
+        service.change_status(
+            db.session,
+            child,
+            actor_id=current_user.id,
+            to=ChildStatus(form.status.data),
+            effective_on=form.effective_on.data,
+            reason=form.reason.data,
+        )
+        db.session.commit()
+        flash(_("Status changed; the earlier status is kept in the history."), "success")
+        return redirect(url_for(".card", child_id=child.id), code=303)
+    return render(
+        "children/status.html", form=form, child=child, status=422 if form.errors else 200
+    )
+
+
+@bp.route("/<int:child_id>/reveal", methods=("GET", "POST"))
+@permission_required("children.reveal")
+def reveal(child_id: int) -> Response:
+    child, access = load_child(child_id, Access.FULL)
+    form = RevealForm(field=request.args.get("field", ""))
+    field = resolve(child, form.field.data or "")
+    if field is None or not may_reveal(access, g.roles):
+        abort(404)
+    shown = None
+    if form.validate_on_submit():
+        service.record_disclosure(
+            db.session,
+            child,
+            AuditAction.REVEAL,
+            actor_id=current_user.id,
+            field=field.key,
+            subject=field.subject,
+            subject_id=field.owner_id,
+            reason=form.reason_text(),
+        )
+        db.session.commit()
+        shown = field.shown
+    partial = "children/_revealed.html" if shown is not None else "children/_reveal_form.html"
+    return render(
+        "children/reveal.html",
+        partial=partial,
+        target=field.dom_id,
+        form=form,
+        child=child,
+        field=field,
+        shown=shown,
+        status=422 if form.errors else 200,
+    )
+
+
+@bp.route("/<int:child_id>/call", methods=("POST",))
+@permission_required("children.call")
+def call(child_id: int) -> Response:
+    child, access = load_child(child_id, Access.PAIRING)
+    form = CallForm()
+    person = phone_of(child, form.person.data or "") if form.validate_on_submit() else None
+    if person is None or not may_call(access, g.roles):
+        abort(404)
+    subject, subject_id, name, phone = person
+    service.record_disclosure(
+        db.session,
+        child,
+        AuditAction.CALL,
+        actor_id=current_user.id,
+        field=f"{subject}.{subject_id}.phone",
+        subject=subject,
+        subject_id=subject_id,
+    )
+    db.session.commit()
+    if is_htmx_request():
+        # The number goes straight to the dialler; the page never holds it.
+        return Response(status=204, headers={"HX-Redirect": f"tel:{phone}"})
+    return render("children/call.html", child=child, name=name, phone=phone)
+
+
+@bp.route("/<int:child_id>/history")
+@permission_required("children.audit")
+def history(child_id: int) -> Response:
+    child, _access = load_child(child_id, Access.FULL)
+    events = audit.events_for_child(db.session, child.id)
+    return render(
+        "children/history.html",
+        child=child,
+        events=events,
+        field_labels=lambda event: "、".join(field_label(name) for name in event.fields),
+    )

@@ -1,20 +1,39 @@
-"""Writes to the archive. Takes plain values, flushes, never commits."""
+"""Writes to the archive. Each takes plain values, flushes, writes its audit row, never commits."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.children.models import Child, Gender, SchoolClass, Stage
-from webapp.children.queries import ID_NUMBER_PURPOSE
-from webapp.core.crypto import cipher
+from webapp.children.models import (
+    Child,
+    ChildStatus,
+    ChildStatusChange,
+    Gender,
+    Guardian,
+    LeftBehindType,
+    Parent,
+    ParentRelation,
+    ParentSituation,
+    SchoolClass,
+    Stage,
+    StatusKind,
+)
+from webapp.children.queries import find_by_id_number
+from webapp.core import audit
+from webapp.core.audit import AuditAction
+from webapp.core.cn import name_search_keys
+from webapp.core.files import store_photo
 
 
 class DuplicateIdNumber(ValueError):
     """The school already has a card with this ID number."""
+
+    def __init__(self, existing: Child) -> None:
+        super().__init__("duplicate ID number")
+        self.existing = existing
 
 
 def create_class(
@@ -34,31 +53,283 @@ def create_class(
     return school_class
 
 
+def _refuse_duplicate(session: Session, id_number: str | None, child: Child | None = None) -> None:
+    if not id_number:
+        return
+    existing = find_by_id_number(session, id_number)
+    if existing is not None and existing is not child:
+        raise DuplicateIdNumber(existing)
+
+
 def register_child(
     session: Session,
     *,
+    actor_id: int | None,
     name: str,
     gender: Gender,
     birth_date: date,
     school_class: SchoolClass | None,
     id_number: str | None = None,
+    parents: dict[ParentRelation, dict[str, Any]] | None = None,
     **details: Any,
 ) -> Child:
-    id_number_hash = None
-    if id_number:
-        hashes = cipher().blind_indexes(id_number, ID_NUMBER_PURPOSE)
-        if session.scalar(select(Child.id).where(Child.id_number_hash.in_(hashes))):
-            raise DuplicateIdNumber(id_number)
-        id_number_hash = hashes[0]
+    """A new card, with a father and a mother row ready to be filled in."""
+    _refuse_duplicate(session, id_number)
+    name_pinyin, name_initials = name_search_keys(name)
     child = Child(
         name=name,
+        name_pinyin=name_pinyin,
+        name_initials=name_initials,
         gender=gender,
         birth_date=birth_date,
         school_class=school_class,
         id_number=id_number,
-        id_number_hash=id_number_hash,
         **details,
     )
     session.add(child)
+    for relation in ParentRelation:
+        session.add(Parent(child=child, relation=relation, **(parents or {}).get(relation, {})))
+    session.flush()
+    _classify(child)
+    audit.record(
+        session,
+        AuditAction.CREATE,
+        actor_id=actor_id,
+        subject="child",
+        subject_id=child.id,
+        child_id=child.id,
+    )
     session.flush()
     return child
+
+
+def update_child(
+    session: Session, child: Child, *, actor_id: int | None, **values: Any
+) -> list[str]:
+    """Change card fields; returns the names of the fields that really changed."""
+    if "id_number" in values:
+        _refuse_duplicate(session, values["id_number"], child)
+    for key, value in values.items():
+        setattr(child, key, value)
+    if "name" in values:
+        child.name_pinyin, child.name_initials = name_search_keys(child.name)
+    changed = audit.changed_fields(child)
+    if changed:
+        audit.record(
+            session,
+            AuditAction.UPDATE,
+            actor_id=actor_id,
+            subject="child",
+            subject_id=child.id,
+            child_id=child.id,
+            fields=changed,
+        )
+    session.flush()
+    return changed
+
+
+def set_child_photo(session: Session, child: Child, data: bytes, *, actor_id: int | None) -> None:
+    child.photo_uid = store_photo(child.tenant_id, data)
+    audit.record(
+        session,
+        AuditAction.UPDATE,
+        actor_id=actor_id,
+        subject="child",
+        subject_id=child.id,
+        child_id=child.id,
+        fields=["photo"],
+    )
+    session.flush()
+
+
+def update_parent(
+    session: Session, parent: Parent, *, actor_id: int | None, **values: Any
+) -> list[str]:
+    """Change a parent's details; the child's care classification follows their situation."""
+    for key, value in values.items():
+        setattr(parent, key, value)
+    changed = audit.changed_fields(parent)
+    if changed:
+        audit.record(
+            session,
+            AuditAction.UPDATE,
+            actor_id=actor_id,
+            subject="parent",
+            subject_id=parent.id,
+            child_id=parent.child_id,
+            fields=changed,
+        )
+    session.flush()
+    if "situation" in changed:
+        _reclassify(session, parent.child, actor_id=actor_id)
+    return changed
+
+
+def classify(situations: dict[ParentRelation, ParentSituation]) -> tuple[LeftBehindType, bool]:
+    """Both classifications from the parents' situations.
+
+    The education register counts the parents working away (单亲外出 / 双亲外出). The civil-affairs
+    definition also needs the parent who stayed to be unable to care (the age limit of sixteen
+    is applied when asked, since children grow older without their card changing).
+    """
+    away = [r for r, s in situations.items() if s == ParentSituation.WORKING_AWAY]
+    unable = {ParentSituation.CANNOT_CARE, ParentSituation.NOT_PRESENT}
+    others = [s for r, s in situations.items() if r not in away]
+    kind = {0: LeftBehindType.NONE, 1: LeftBehindType.ONE_PARENT}.get(
+        len(away), LeftBehindType.BOTH_PARENTS
+    )
+    civil = len(away) >= 2 or (len(away) == 1 and bool(others) and others[0] in unable)
+    return kind, civil
+
+
+def _classify(child: Child) -> LeftBehindType:
+    previous = child.left_behind_type
+    situations = {p.relation: p.situation for p in child.parents}
+    child.left_behind_type, child.civil_parent_condition = classify(situations)
+    return previous
+
+
+def _reclassify(session: Session, child: Child, *, actor_id: int | None) -> None:
+    previous = _classify(child)
+    if previous != child.left_behind_type:
+        # "No longer left behind" (parents came home) and its opposite are kept as history.
+        session.add(
+            ChildStatusChange(
+                child=child,
+                kind=StatusKind.CARE,
+                from_value=previous,
+                to_value=child.left_behind_type,
+                effective_on=date.today(),
+                recorded_by_id=actor_id,
+            )
+        )
+        audit.record(
+            session,
+            AuditAction.STATUS,
+            actor_id=actor_id,
+            subject="child",
+            subject_id=child.id,
+            child_id=child.id,
+            fields=["left_behind_type"],
+        )
+    session.flush()
+
+
+def add_guardian(
+    session: Session, child: Child, *, actor_id: int | None, **values: Any
+) -> Guardian:
+    guardian = Guardian(child=child, **values)
+    session.add(guardian)
+    session.flush()
+    audit.record(
+        session,
+        AuditAction.CREATE,
+        actor_id=actor_id,
+        subject="guardian",
+        subject_id=guardian.id,
+        child_id=child.id,
+    )
+    session.flush()
+    return guardian
+
+
+def update_guardian(
+    session: Session, guardian: Guardian, *, actor_id: int | None, **values: Any
+) -> list[str]:
+    for key, value in values.items():
+        setattr(guardian, key, value)
+    changed = audit.changed_fields(guardian)
+    if changed:
+        audit.record(
+            session,
+            AuditAction.UPDATE,
+            actor_id=actor_id,
+            subject="guardian",
+            subject_id=guardian.id,
+            child_id=guardian.child_id,
+            fields=changed,
+        )
+    session.flush()
+    return changed
+
+
+def set_guardian_photo(
+    session: Session, guardian: Guardian, data: bytes, *, actor_id: int | None
+) -> None:
+    guardian.photo_uid = store_photo(guardian.tenant_id, data)
+    audit.record(
+        session,
+        AuditAction.UPDATE,
+        actor_id=actor_id,
+        subject="guardian",
+        subject_id=guardian.id,
+        child_id=guardian.child_id,
+        fields=["photo"],
+    )
+    session.flush()
+
+
+def end_guardian(session: Session, guardian: Guardian, *, actor_id: int | None, on: date) -> None:
+    """A guardian who no longer cares for the child is ended, never deleted."""
+    update_guardian(session, guardian, actor_id=actor_id, ended_on=on)
+
+
+def change_status(
+    session: Session,
+    child: Child,
+    *,
+    actor_id: int | None,
+    to: ChildStatus,
+    effective_on: date,
+    reason: str | None = None,
+    other_tenant_id: int | None = None,
+) -> ChildStatusChange:
+    change = ChildStatusChange(
+        child=child,
+        kind=StatusKind.ENROLMENT,
+        from_value=child.status,
+        to_value=to,
+        effective_on=effective_on,
+        reason=reason,
+        other_tenant_id=other_tenant_id,
+        recorded_by_id=actor_id,
+    )
+    child.status = to
+    session.add(change)
+    audit.record(
+        session,
+        AuditAction.STATUS,
+        actor_id=actor_id,
+        subject="child",
+        subject_id=child.id,
+        child_id=child.id,
+        fields=["status"],
+        reason=reason,
+    )
+    session.flush()
+    return change
+
+
+def record_disclosure(
+    session: Session,
+    child: Child,
+    action: AuditAction,
+    *,
+    actor_id: int | None,
+    field: str,
+    subject: str = "child",
+    subject_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    """A reveal, a call, an export or a look at the card: logged before anything is shown."""
+    audit.record(
+        session,
+        action,
+        actor_id=actor_id,
+        subject=subject,
+        subject_id=subject_id if subject_id is not None else child.id,
+        child_id=child.id,
+        fields=[field] if field else [],
+        reason=reason,
+    )
+    session.flush()

@@ -78,3 +78,41 @@ def normalise_phone(raw: str, allow_landline: bool = True) -> str:
     if allow_landline and landline:
         return f"{landline.group(1)}-{landline.group(2)}"
     raise PhoneError(raw)
+
+
+# Surnames read differently from the same character in ordinary words (曾 zēng, not céng).
+_SURNAME_READINGS = {
+    "曾": "zeng",
+    "单": "shan",
+    "仇": "qiu",
+    "解": "xie",
+    "朴": "piao",
+    "区": "ou",
+    "查": "zha",
+    "盖": "ge",
+    "乐": "yue",
+    "覃": "qin",
+    "翟": "zhai",
+    "缪": "miao",
+    "尉": "yu",
+    "秘": "bi",
+    "种": "chong",
+    "繁": "po",
+    "员": "yun",
+    "蕃": "pi",
+}
+
+
+def name_search_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) for finding a child by typing Latin letters: 张小明 → zhangxiaoming,
+    zxm. Where people type a letter two ways (吕: lv or lu) both are kept, space-separated."""
+    from pypinyin import lazy_pinyin
+
+    syllables = lazy_pinyin(name, errors="ignore")
+    if name and name[0] in _SURNAME_READINGS and syllables:
+        syllables[0] = _SURNAME_READINGS[name[0]]
+    full = "".join(syllables).lower()
+    initials = "".join(s[0] for s in syllables if s).lower()
+    variants_full = {full, full.replace("v", "u")}
+    variants_initials = {initials}
+    return " ".join(sorted(variants_full)), " ".join(sorted(variants_initials))

@@ -57,6 +57,7 @@ class DataCipher:
         return self._aead[key_id]
 
     def encrypt(self, plaintext: str, associated_data: bytes) -> str:
+        """A text value sealed as ``<key id>:<base64 of nonce + ciphertext>``."""
         nonce = os.urandom(12)
         sealed = self._aead_for(self.current_id).encrypt(
             nonce, plaintext.encode("utf-8"), associated_data
@@ -65,11 +66,23 @@ class DataCipher:
 
     def decrypt(self, token: str, associated_data: bytes) -> str:
         key_id, _, encoded = token.partition(":")
+        raw = base64.urlsafe_b64decode(encoded)
+        return self._open(key_id, raw, associated_data).decode("utf-8")
+
+    def encrypt_bytes(self, data: bytes, associated_data: bytes) -> bytes:
+        """A file sealed as ``<key id>:`` followed by nonce + ciphertext."""
+        nonce = os.urandom(12)
+        sealed = self._aead_for(self.current_id).encrypt(nonce, data, associated_data)
+        return self.current_id.encode() + b":" + nonce + sealed
+
+    def decrypt_bytes(self, sealed: bytes, associated_data: bytes) -> bytes:
+        key_id, _, raw = sealed.partition(b":")
+        return self._open(key_id.decode(), raw, associated_data)
+
+    def _open(self, key_id: str, raw: bytes, associated_data: bytes) -> bytes:
         if key_id not in self.keys:
             raise DataKeyError(f"value sealed with key {key_id}, which is not configured")
-        raw = base64.urlsafe_b64decode(encoded)
-        opened = self._aead_for(key_id).decrypt(raw[:12], raw[12:], associated_data)
-        return opened.decode("utf-8")
+        return self._aead_for(key_id).decrypt(raw[:12], raw[12:], associated_data)
 
     def blind_indexes(self, value: str, purpose: str) -> list[str]:
         """Keyed hashes of a value under every key (newest first), for equality lookups."""
@@ -92,16 +105,27 @@ def cipher() -> DataCipher:
 class Sensitive:
     """The plaintext face of an encrypted column.
 
-    ``id_number = Sensitive("id_number_sealed")`` reads and writes plaintext while the column
-    holds only ciphertext. The row's uid (set when the object is made) is the associated data.
+    ``id_number = Sensitive("id_number_sealed", blind_index="id_number_hash")`` reads and writes
+    plaintext while the column holds only ciphertext (and the hash column a keyed hash for
+    equality lookups). The row's uid, set when the object is made, is bound in as associated
+    data. Writing the value a field already holds changes nothing, so an unchanged form field
+    never shows up as a change in the audit log.
     """
 
-    def __init__(self, sealed_attribute: str) -> None:
+    def __init__(self, sealed_attribute: str, *, blind_index: str | None = None) -> None:
         self.sealed_attribute = sealed_attribute
+        self.blind_index_attribute = blind_index
         self.name = sealed_attribute
+        self.purpose = sealed_attribute
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        self.purpose = f"{owner.__tablename__}.{name}"  # type: ignore[attr-defined]
+        registry = owner.__dict__.get("__sensitive__")
+        if registry is None:
+            registry = {}
+            owner.__sensitive__ = registry  # type: ignore[attr-defined]
+        registry[self.sealed_attribute] = name
 
     def associated_data(self, obj: Any) -> bytes:
         return f"{obj.__tablename__}.{self.name}:{obj.uid}".encode()
@@ -111,14 +135,68 @@ class Sensitive:
             return self
         token = getattr(obj, self.sealed_attribute)
         if token is None:
-            return None
-        return cipher().decrypt(token, self.associated_data(obj))
+            return self.empty()
+        return self.load(cipher().decrypt(token, self.associated_data(obj)))
 
-    def __set__(self, obj: Any, value: str | None) -> None:
-        if value is None or value == "":
-            setattr(obj, self.sealed_attribute, None)
+    def __set__(self, obj: Any, value: Any) -> None:
+        text = self.dump(value)
+        if getattr(obj, self.sealed_attribute) is not None and text == self.dump(self.__get__(obj)):
             return
-        setattr(obj, self.sealed_attribute, cipher().encrypt(value, self.associated_data(obj)))
+        sealed = None if text is None else cipher().encrypt(text, self.associated_data(obj))
+        setattr(obj, self.sealed_attribute, sealed)
+        if self.blind_index_attribute:
+            index = None if text is None else cipher().blind_index(text, self.purpose)
+            setattr(obj, self.blind_index_attribute, index)
+
+    def __eq__(self, other: object) -> bool:
+        # ``Model.phone == "138…"`` would quietly be False and match nothing: refuse it.
+        raise TypeError(
+            f"{self.purpose} is sealed; look it up with lookup_hashes() on its hash column"
+        )
+
+    __hash__ = object.__hash__
+
+    def lookup_hashes(self, value: str) -> list[str]:
+        """Keyed hashes of a plaintext under every configured key, for WHERE ... IN (...)."""
+        return cipher().blind_indexes(value, self.purpose)
+
+    # Text by default; SensitiveSet stores a set of choices.
+    def empty(self) -> Any:
+        return None
+
+    def dump(self, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        return str(value)
+
+    def load(self, text: str) -> Any:
+        return text
+
+
+class SensitiveSet(Sensitive):
+    """A sealed set of choices (困境 types, the 三特 flags): its very presence is sensitive."""
+
+    def __init__(self, sealed_attribute: str, choice: type) -> None:
+        super().__init__(sealed_attribute)
+        self.choice = choice
+
+    def empty(self) -> frozenset:
+        return frozenset()
+
+    def dump(self, value: Any) -> str | None:
+        members = sorted(self.choice(v) for v in (value or ()))
+        return ",".join(members) or None
+
+    def load(self, text: str) -> frozenset:
+        return frozenset(self.choice(v) for v in text.split(","))
+
+
+def sensitive_field_names(model: type) -> dict[str, str]:
+    """sealed column attribute → public field name, for this model and its bases."""
+    names: dict[str, str] = {}
+    for klass in reversed(model.__mro__):
+        names.update(klass.__dict__.get("__sensitive__", {}))
+    return names
 
 
 def mask_id_number(value: str | None) -> str:

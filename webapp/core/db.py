@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, Engine, Enum, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
@@ -112,4 +112,15 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 def _is_page_view() -> bool:
-    return has_request_context() and request.method in SAFE_METHODS
+    """A GET that reads only. Views that write on GET (an audited look) say so with
+    ``@writes_on_get`` and begin IMMEDIATE like any write."""
+    if not has_request_context() or request.method not in SAFE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "writes_on_get", False)
+
+
+def writes_on_get(view: Any) -> Any:
+    """Mark a view whose GET writes (the audit row of a disclosure)."""
+    view.writes_on_get = True
+    return view

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, ValidationError
+from wtforms import SelectMultipleField, StringField, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.core.cn import IdNumberError, PhoneError, normalise_phone, parse_id_number
 
@@ -63,3 +64,18 @@ class IdNumberField(StringField):
         except IdNumberError as error:
             raise ValidationError(str(ID_NUMBER_MESSAGES[error.reason])) from None
         self.data = self.parsed.value
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of checkboxes (困境 types, the 三特 flags): big targets, no hidden select."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def strip_filter(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def none_if_empty(value: Any) -> Any:
+    return None if value in ("", None) else value

@@ -15,7 +15,8 @@ def wants_partial(target: str | None) -> bool:
 
 
 def render(
-    page: str,
+    page_template: str,
+    /,
     *,
     partial: str | None = None,
     target: str | None = None,
@@ -27,7 +28,7 @@ def render(
     The partial's root element carries ``id=target`` and the page includes the partial, so both
     answers show the same markup.
     """
-    template = partial if partial and wants_partial(target) else page
+    template = partial if partial and wants_partial(target) else page_template
     response = make_response(render_template(template, **context), status)
     response.vary.add("HX-Request")
     response.vary.add("HX-Target")

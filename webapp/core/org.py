@@ -10,39 +10,28 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from webapp.core.choices import Choice
 from webapp.core.db import Base, enum_column, utcnow
 from webapp.core.permissions import Role
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
 
-class TenantKind(StrEnum):
-    SCHOOL = "school"
-    VILLAGE_SCHOOL = "village_school"
-    KINDERGARTEN = "kindergarten"
-
-    @property
-    def label(self) -> str:
-        return str(TENANT_KIND_LABELS[self])
+class TenantKind(Choice):
+    SCHOOL = "school", _l("School")
+    VILLAGE_SCHOOL = "village_school", _l("Village school")
+    KINDERGARTEN = "kindergarten", _l("Kindergarten")
 
 
-TENANT_KIND_LABELS = {
-    TenantKind.SCHOOL: _l("School"),
-    TenantKind.VILLAGE_SCHOOL: _l("Village school"),
-    TenantKind.KINDERGARTEN: _l("Kindergarten"),
-}
-
-
-class UnitKind(StrEnum):
-    TOWNSHIP = "township"
-    COUNTY = "county"
-    CITY = "city"
+class UnitKind(Choice):
+    TOWNSHIP = "township", _l("Township central school")
+    COUNTY = "county", _l("County education bureau")
+    CITY = "city", _l("City education bureau")
 
 
 class OrgUnit(Base):

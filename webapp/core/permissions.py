@@ -8,60 +8,60 @@ may see (own class, paired children) is decided by each domain's queries.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, g
 from flask_babel import lazy_gettext as _l
 
-
-class Role(StrEnum):
-    PRINCIPAL = "principal"
-    COORDINATOR = "coordinator"
-    CLASS_TEACHER = "class_teacher"
-    TEACHER = "teacher"
-    COUNSELLOR = "counsellor"
-    ROOM_KEEPER = "room_keeper"
-    ARCHIVIST = "archivist"
-    KINDERGARTEN_TEACHER = "kindergarten_teacher"
-    DORM_SUPERVISOR = "dorm_supervisor"
-    SAFETY_LEAD = "safety_lead"
-    VOLUNTEER = "volunteer"
-    OVERSIGHT_OFFICER = "oversight_officer"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
+from webapp.core.choices import Choice
 
 
-ROLE_LABELS = {
-    Role.PRINCIPAL: _l("Principal"),
-    Role.COORDINATOR: _l("Programme coordinator"),
-    Role.CLASS_TEACHER: _l("Class teacher"),
-    Role.TEACHER: _l("Teacher"),
-    Role.COUNSELLOR: _l("Counsellor"),
-    Role.ROOM_KEEPER: _l("Children's home keeper"),
-    Role.ARCHIVIST: _l("Archivist"),
-    Role.KINDERGARTEN_TEACHER: _l("Kindergarten teacher"),
-    Role.DORM_SUPERVISOR: _l("Dorm supervisor"),
-    Role.SAFETY_LEAD: _l("Safety lead"),
-    Role.VOLUNTEER: _l("Volunteer"),
-    Role.OVERSIGHT_OFFICER: _l("Oversight officer"),
-}
+class Role(Choice):
+    PRINCIPAL = "principal", _l("Principal")
+    COORDINATOR = "coordinator", _l("Programme coordinator")
+    CLASS_TEACHER = "class_teacher", _l("Class teacher")
+    TEACHER = "teacher", _l("Teacher")
+    COUNSELLOR = "counsellor", _l("Counsellor")
+    ROOM_KEEPER = "room_keeper", _l("Children's home keeper")
+    ARCHIVIST = "archivist", _l("Archivist")
+    KINDERGARTEN_TEACHER = "kindergarten_teacher", _l("Kindergarten teacher")
+    DORM_SUPERVISOR = "dorm_supervisor", _l("Dorm supervisor")
+    SAFETY_LEAD = "safety_lead", _l("Safety lead")
+    VOLUNTEER = "volunteer", _l("Volunteer")
+    OVERSIGHT_OFFICER = "oversight_officer", _l("Oversight officer")
+
 
 SCHOOL_ROLES = frozenset(Role) - {Role.OVERSIGHT_OFFICER}
 UNIT_ROLES = frozenset({Role.OVERSIGHT_OFFICER})
+LEADERS = frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.ARCHIVIST})
+CLASS_ROLES = frozenset({Role.CLASS_TEACHER, Role.KINDERGARTEN_TEACHER})
+# Roles whose work needs every child's name and class, and nothing more (sign-ins, roll calls).
+ROSTER_ROLES = frozenset(
+    {Role.COUNSELLOR, Role.SAFETY_LEAD, Role.ROOM_KEEPER, Role.DORM_SUPERVISOR}
+)
 
-# permission → the roles that hold it. Read a row to see who may do that act.
+# permission → the roles that hold it. Read a row to see who may do that act. Which children
+# an act may touch (own class, paired children) is decided by children.access.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "school.today": SCHOOL_ROLES,
-    # Every school role may open the child list; the query narrows it to what the role may see.
+    "school.setup": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
     "children.list": SCHOOL_ROLES,
     "children.view": SCHOOL_ROLES,
-    "children.view_all": frozenset(
-        {Role.PRINCIPAL, Role.COORDINATOR, Role.ARCHIVIST, Role.COUNSELLOR, Role.SAFETY_LEAD}
-    ),
+    "children.view_all": LEADERS,
+    "children.roster": ROSTER_ROLES,
+    "children.create": LEADERS | CLASS_ROLES,
+    "children.edit": LEADERS | CLASS_ROLES,
+    "children.reveal": LEADERS | CLASS_ROLES,
+    "children.call": LEADERS | CLASS_ROLES | {Role.TEACHER, Role.VOLUNTEER},
+    "children.status": LEADERS,
+    "children.audit": frozenset({Role.PRINCIPAL}),
+    "children.survey": CLASS_ROLES,
+    "children.survey_progress": LEADERS,
+    "children.import": LEADERS | CLASS_ROLES,
+    "children.export": LEADERS | CLASS_ROLES,
+    "children.export_unmasked": frozenset({Role.PRINCIPAL, Role.ARCHIVIST}),
+    "children.transfer": LEADERS,
     "oversight.view": UNIT_ROLES,
 }
 

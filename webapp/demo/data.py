@@ -1,7 +1,8 @@
 """Load the demo data. Deterministic, so a second run finds everything and changes nothing.
 
-The plan (who, which classes, which children) is a pure function of a fixed seed; loading it
-looks every item up by its natural key (slug, phone, class name, ID number) before creating it.
+The plan (who, which classes, which children and families) is a pure function of a fixed seed;
+loading it looks every item up by its natural key (slug, phone, class name, ID number, term)
+before creating it.
 """
 
 from __future__ import annotations
@@ -10,22 +11,56 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.auth.models import User
-from webapp.auth.service import hash_password
-from webapp.children.models import Child, Gender, SchoolClass, Stage
-from webapp.children.queries import ID_NUMBER_PURPOSE
-from webapp.children.service import create_class, register_child
+from webapp.auth.service import create_user, find_user_by_phone, hash_password
+from webapp.care.models import Pairing, PairingKind
+from webapp.children.models import (
+    CareAbility,
+    Child,
+    DifficultyType,
+    FamilyType,
+    Gender,
+    GuardianRelation,
+    Literacy,
+    ParentRelation,
+    ParentSituation,
+    SchoolClass,
+    Stage,
+    SurveyConfirmation,
+    SurveyOutcome,
+    ThreeSpecial,
+)
+from webapp.children.queries import find_by_id_number
+from webapp.children.service import add_guardian, create_class, register_child
 from webapp.core.cn import id_check_digit
-from webapp.core.crypto import cipher
 from webapp.core.org import Membership, OrgUnit, Tenant, TenantKind, UnitKind, UnitMembership
 from webapp.core.permissions import Role
 from webapp.core.tenancy import tenant_context
 from webapp.demo import DEMO_PASSWORD
-from webapp.demo.people import BOY_GIVEN, ETHNICITIES, GIRL_GIVEN, REGION_CODES, SURNAMES
+from webapp.demo.people import (
+    ALLERGIES,
+    BOY_GIVEN,
+    CHARACTERS,
+    CHRONIC,
+    EMPLOYER_NAMES,
+    EMPLOYER_TRADES,
+    ETHNICITIES,
+    FATHER_GIVEN,
+    GIRL_GIVEN,
+    GRANDPARENT_GIVEN,
+    INTERESTS,
+    MOTHER_GIVEN,
+    REGION_CODES,
+    SURNAMES,
+    VILLAGES,
+    WORK_PLACES,
+)
+from webapp.tenants.models import SchoolYear, Term
 
 SEED = 20261122
 SCHOOL_YEAR_START = date(2026, 9, 1)
@@ -40,6 +75,12 @@ SCHOOLS = [
     ("yangguang", "阳光小学", TenantKind.SCHOOL, "qinggang"),
     ("yangguang-kg", "阳光幼儿园", TenantKind.KINDERGARTEN, "qinggang"),
     ("hongxing", "红星小学", TenantKind.SCHOOL, "qinggang"),
+]
+
+# (name, number, first day, last day) of the school year the demo lives in.
+TERMS = [
+    ("第一学期", 1, date(2026, 9, 1), date(2027, 1, 22)),
+    ("第二学期", 2, date(2027, 2, 22), date(2027, 7, 9)),
 ]
 
 
@@ -69,9 +110,11 @@ class ChildPlan:
     gender: Gender
     birth_date: date
     id_number: str
-    ethnicity: str
-    student_no: str
-    enrolled_on: date
+    card: dict[str, Any]
+    parents: dict[ParentRelation, dict[str, Any]]
+    guardians: list[dict[str, Any]]
+    proxy_parent_phone: str | None = None
+    surveyed: bool = False
 
 
 @dataclass
@@ -79,6 +122,7 @@ class Plan:
     staff: list[StaffPlan] = field(default_factory=list)
     classes: list[ClassPlan] = field(default_factory=list)
     children: dict[tuple[str, str], list[ChildPlan]] = field(default_factory=dict)
+    volunteer_children: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 def primary_class_name(grade: int, section: int) -> str:
@@ -86,6 +130,7 @@ def primary_class_name(grade: int, section: int) -> str:
 
 
 KINDERGARTEN_NAMES = {1: "小班", 2: "中班", 3: "大班"}
+VOLUNTEER_PHONE = "13900000150"
 
 # The accounts CONTRACT.md names, then the other teachers the classes need.
 CONTRACT_STAFF = [
@@ -97,6 +142,8 @@ CONTRACT_STAFF = [
     # A central-school officer who also teaches at 红星小学: the switcher shows both places.
     StaffPlan("13800000009", "周明", "hongxing", [Role.TEACHER]),
     StaffPlan("13800000009", "周明", None, [Role.OVERSIGHT_OFFICER], unit_slug="qinggang"),
+    # A community volunteer (爱心妈妈) paired to two children at 阳光小学.
+    StaffPlan(VOLUNTEER_PHONE, "蒋秀兰", "yangguang", [Role.VOLUNTEER]),
 ]
 
 OTHER_STAFF_NAMES = [
@@ -125,7 +172,7 @@ def build_plan() -> Plan:
     rng = random.Random(SEED)
     plan = Plan(staff=list(CONTRACT_STAFF))
     other_names = iter(OTHER_STAFF_NAMES)
-    other_phone = iter(f"139000001{n:02d}" for n in range(100))
+    other_phone = iter(f"139000001{n:02d}" for n in range(50))
 
     def other_teacher(tenant_slug: str, role: Role) -> str:
         phone = next(other_phone)
@@ -178,6 +225,7 @@ def build_plan() -> Plan:
         plan.children[(school_class.tenant_slug, school_class.name)] = [
             _child(rng, school_class, n, used_ids) for n in range(school_class.size)
         ]
+    _assign_proxy_parents(rng, plan)
     return plan
 
 
@@ -193,8 +241,39 @@ def _birth_range(school_class: ClassPlan) -> tuple[date, date]:
     return start, date(start.year + 1, 8, 31)
 
 
+def _mobile(rng: random.Random) -> str:
+    return rng.choice(["135", "136", "139", "150", "152", "158", "177", "182", "187", "199"]) + (
+        f"{rng.randrange(10**8):08d}"
+    )
+
+
+def _parent(rng: random.Random, surname: str, relation: ParentRelation, away: bool) -> dict:
+    given = rng.choice(FATHER_GIVEN if relation == ParentRelation.FATHER else MOTHER_GIVEN)
+    details: dict[str, Any] = {
+        "name": (surname if relation == ParentRelation.FATHER else _weighted(rng, SURNAMES))
+        + given,
+        "phone": _mobile(rng),
+        "situation": ParentSituation.WORKING_AWAY if away else ParentSituation.AT_HOME,
+    }
+    if away:
+        province, city = _weighted(rng, WORK_PLACES).split("/")
+        details.update(
+            work_province=province,
+            work_city=city,
+            employer=f"{city[:-1]}{rng.choice(EMPLOYER_NAMES)}{rng.choice(EMPLOYER_TRADES)}有限公司",
+            away_since=date(
+                rng.choice([2019, 2020, 2021, 2022, 2023, 2024]), rng.randint(1, 12), 1
+            ),
+            expected_return=rng.choice(
+                ["2027年春节", "2027年春节", "农忙时", "不确定", "2026年底"]
+            ),
+        )
+    return details
+
+
 def _child(rng: random.Random, school_class: ClassPlan, n: int, used_ids: set[str]) -> ChildPlan:
     gender = rng.choice([Gender.MALE, Gender.FEMALE])
+    surname = _weighted(rng, SURNAMES)
     given = rng.choice(BOY_GIVEN if gender == Gender.MALE else GIRL_GIVEN)
     start, end = _birth_range(school_class)
     born = start + timedelta(days=rng.randrange((end - start).days + 1))
@@ -206,23 +285,119 @@ def _child(rng: random.Random, school_class: ClassPlan, n: int, used_ids: set[st
             used_ids.add(id_number)
             break
     enrol_year = SCHOOL_YEAR_START.year - school_class.grade + 1
+
+    # About half the children have parents working away, as in the township's own survey.
+    roll = rng.random()
+    father_away = roll < 0.55
+    mother_away = roll < 0.30
+    parents = {
+        ParentRelation.FATHER: _parent(rng, surname, ParentRelation.FATHER, father_away),
+        ParentRelation.MOTHER: _parent(rng, surname, ParentRelation.MOTHER, mother_away),
+    }
+    if father_away and not mother_away and rng.random() < 0.12:
+        parents[ParentRelation.MOTHER]["situation"] = ParentSituation.CANNOT_CARE
+    migrant = not father_away and rng.random() < 0.08
+
+    village = rng.choice(VILLAGES)
+    difficulty = set()
+    if rng.random() < 0.08:
+        difficulty.add(DifficultyType.SUBSISTENCE)
+    if parents[ParentRelation.MOTHER]["situation"] == ParentSituation.CANNOT_CARE:
+        difficulty.add(DifficultyType.SINGLE_PARENT)
+    three_special = set()
+    if DifficultyType.SUBSISTENCE in difficulty:
+        three_special.add(ThreeSpecial.NEEDY)
+    if rng.random() < 0.1:
+        three_special.add(ThreeSpecial.GIFTED)
+    if rng.random() < 0.02:
+        three_special.add(ThreeSpecial.SPECIAL_NEEDS)
+    family_types = set()
+    if father_away and mother_away:
+        family_types.add(FamilyType.ELDERLY)
+    if DifficultyType.SUBSISTENCE in difficulty:
+        family_types.add(FamilyType.POOR)
+
+    older = school_class.stage == Stage.PRIMARY and school_class.grade >= 4
+    card = {
+        "ethnicity": _weighted(rng, ETHNICITIES),
+        "student_no": f"G{id_number}",  # the national 学籍号 is G + the ID number
+        "enrolled_on": date(enrol_year, 9, 1),
+        "address": f"重庆市璧山区青杠街道{village}{rng.randint(1, 9)}组{rng.randint(1, 60)}号",
+        "hukou_place": f"重庆市璧山区青杠街道{village}",
+        "is_boarder": older and rng.random() < 0.3,
+        "rides_bus": rng.random() < 0.25,
+        "allergies": rng.choice(ALLERGIES) if rng.random() < 0.06 else None,
+        "chronic_illness": rng.choice(CHRONIC) if rng.random() < 0.03 else None,
+        "character": rng.choice(CHARACTERS),
+        "interests": "、".join(rng.sample(INTERESTS, 2)),
+        "is_migrant": migrant,
+        "difficulty_types": difficulty,
+        "three_special": three_special,
+        "family_types": family_types,
+    }
+    guardians = []
+    if father_away:
+        relation = rng.choice(
+            [
+                GuardianRelation.GRANDMOTHER,
+                GuardianRelation.GRANDFATHER,
+                GuardianRelation.MATERNAL_GRANDMOTHER,
+            ]
+        )
+        paternal = relation in (GuardianRelation.GRANDFATHER, GuardianRelation.GRANDMOTHER)
+        guardians.append(
+            {
+                "name": (surname if paternal else _weighted(rng, SURNAMES))
+                + rng.choice(GRANDPARENT_GIVEN),
+                "relation": relation,
+                "age": rng.randint(58, 76),
+                "occupation": "务农",
+                "literacy": rng.choice([Literacy.NONE, Literacy.PRIMARY, Literacy.PRIMARY]),
+                "care_ability": rng.choice([CareAbility.GOOD, CareAbility.FAIR, CareAbility.FAIR]),
+                "may_pick_up": True,
+                "phone": _mobile(rng),
+                "address": card["address"],
+                "health": rng.choice([None, None, "高血压", "腿脚不便"]),
+                "started_on": parents[ParentRelation.FATHER].get("away_since"),
+            }
+        )
     return ChildPlan(
-        name=_weighted(rng, SURNAMES) + given,
+        name=surname + given,
         gender=gender,
         birth_date=born,
         id_number=id_number,
-        ethnicity=_weighted(rng, ETHNICITIES),
-        student_no=f"{enrol_year}{school_class.grade:02d}{school_class.section:02d}{n + 1:02d}",
-        enrolled_on=date(enrol_year, 9, 1),
+        card=card,
+        parents=parents,
+        guardians=guardians,
+        surveyed=rng.random() < 0.6,
     )
+
+
+def _assign_proxy_parents(rng: random.Random, plan: Plan) -> None:
+    """Most left-behind children get a proxy parent from their school; a few still wait."""
+    teachers: dict[str, list[str]] = {}
+    for person in plan.staff:
+        if person.tenant_slug and (
+            Role.TEACHER in person.roles or Role.KINDERGARTEN_TEACHER in person.roles
+        ):
+            teachers.setdefault(person.tenant_slug, []).append(person.phone)
+    for (slug, _class_name), children in plan.children.items():
+        for child in children:
+            away = child.parents[ParentRelation.FATHER]["situation"] == (
+                ParentSituation.WORKING_AWAY
+            )
+            if away and rng.random() < 0.9:
+                child.proxy_parent_phone = rng.choice(teachers[slug])
+    # The volunteer looks after two left-behind children of 三年级二班.
+    plan.volunteer_children["yangguang"] = [("三年级二班", 0), ("三年级二班", 1)]
 
 
 @dataclass
 class LoadReport:
     created: dict[str, int] = field(default_factory=dict)
 
-    def add(self, kind: str) -> None:
-        self.created[kind] = self.created.get(kind, 0) + 1
+    def add(self, kind: str, count: int = 1) -> None:
+        self.created[kind] = self.created.get(kind, 0) + count
 
     @property
     def changed(self) -> bool:
@@ -238,10 +413,17 @@ def load_demo_data(session: Session) -> LoadReport:
     users = _load_staff(session, plan.staff, tenants, units, report)
     for tenant_slug, tenant in tenants.items():
         with tenant_context(session, tenant.id):
+            term = _load_calendar(session, report)
+            children_by_class: dict[str, list[Child]] = {}
             for class_plan in (c for c in plan.classes if c.tenant_slug == tenant_slug):
                 school_class = _get_or_create_class(session, class_plan, users, report)
-                for child_plan in plan.children[(tenant_slug, class_plan.name)]:
-                    _get_or_create_child(session, school_class, child_plan, report)
+                children_by_class[class_plan.name] = [
+                    _get_or_create_child(session, school_class, child_plan, users, term, report)
+                    for child_plan in plan.children[(tenant_slug, class_plan.name)]
+                ]
+            for class_name, index in plan.volunteer_children.get(tenant_slug, []):
+                child = children_by_class[class_name][index]
+                _pair(session, child, users[VOLUNTEER_PHONE], PairingKind.VOLUNTEER, report)
     return report
 
 
@@ -283,12 +465,12 @@ def _load_staff(
     users: dict[str, User] = {}
     password_hash: str | None = None
     for person in staff:
-        user = session.scalar(select(User).where(User.phone == person.phone))
+        user = users.get(person.phone) or find_user_by_phone(session, person.phone)
         if user is None:
             password_hash = password_hash or hash_password(DEMO_PASSWORD)
-            user = User(phone=person.phone, name=person.name, password_hash=password_hash)
-            session.add(user)
-            session.flush()
+            user = create_user(
+                session, phone=person.phone, name=person.name, password_hash=password_hash
+            )
             report.add("accounts")
         users[person.phone] = user
         for role in person.roles:
@@ -329,6 +511,27 @@ def _missing_memberships(
             yield UnitMembership(org_unit=unit, user_id=user.id, role=role)
 
 
+def _load_calendar(session: Session, report: LoadReport) -> Term:
+    name = f"{SCHOOL_YEAR_START.year}—{SCHOOL_YEAR_START.year + 1}学年"
+    year = session.scalar(select(SchoolYear).where(SchoolYear.name == name))
+    if year is None:
+        year = SchoolYear(name=name, starts_on=TERMS[0][2], ends_on=TERMS[-1][3])
+        session.add(year)
+        for term_name, number, starts_on, ends_on in TERMS:
+            session.add(
+                Term(
+                    school_year=year,
+                    number=number,
+                    name=term_name,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                )
+            )
+        session.flush()
+        report.add("terms", len(TERMS))
+    return year.terms[0]
+
+
 def _get_or_create_class(
     session: Session, plan: ClassPlan, users: dict[str, User], report: LoadReport
 ) -> SchoolClass:
@@ -347,21 +550,55 @@ def _get_or_create_class(
 
 
 def _get_or_create_child(
-    session: Session, school_class: SchoolClass, plan: ChildPlan, report: LoadReport
+    session: Session,
+    school_class: SchoolClass,
+    plan: ChildPlan,
+    users: dict[str, User],
+    term: Term,
+    report: LoadReport,
 ) -> Child:
-    hashes = cipher().blind_indexes(plan.id_number, ID_NUMBER_PURPOSE)
-    child = session.scalar(select(Child).where(Child.id_number_hash.in_(hashes)))
-    if child is None:
-        child = register_child(
-            session,
-            name=plan.name,
-            gender=plan.gender,
-            birth_date=plan.birth_date,
-            school_class=school_class,
-            id_number=plan.id_number,
-            ethnicity=plan.ethnicity,
-            student_no=plan.student_no,
-            enrolled_on=plan.enrolled_on,
+    child = find_by_id_number(session, plan.id_number)
+    if child is not None:
+        return child
+    child = register_child(
+        session,
+        actor_id=None,
+        name=plan.name,
+        gender=plan.gender,
+        birth_date=plan.birth_date,
+        school_class=school_class,
+        id_number=plan.id_number,
+        parents=plan.parents,
+        **plan.card,
+    )
+    for guardian in plan.guardians:
+        add_guardian(session, child, actor_id=None, **guardian)
+    if plan.proxy_parent_phone:
+        _pair(session, child, users[plan.proxy_parent_phone], PairingKind.PROXY_PARENT, report)
+    if plan.surveyed:
+        session.add(
+            SurveyConfirmation(
+                term_id=term.id,
+                child_id=child.id,
+                outcome=SurveyOutcome.UNCHANGED,
+                confirmed_by_id=school_class.teacher_id,
+            )
         )
-        report.add("children")
+    report.add("children")
     return child
+
+
+def _pair(
+    session: Session, child: Child, user: User, kind: PairingKind, report: LoadReport
+) -> None:
+    exists = session.scalar(
+        select(Pairing.id).where(
+            Pairing.child_id == child.id, Pairing.user_id == user.id, Pairing.kind == kind
+        )
+    )
+    if not exists:
+        session.add(
+            Pairing(child_id=child.id, user_id=user.id, kind=kind, started_on=date(2026, 9, 1))
+        )
+        session.flush()
+        report.add("pairings")

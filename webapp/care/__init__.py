@@ -1,0 +1,1 @@
+"""Care work: pairings, talks, home visits, parent contacts."""

@@ -1,0 +1,87 @@
+"""Who sees which child, and how much of the card.
+
+- The school's leaders (principal, coordinator, archivist) see every card in full.
+- A class teacher sees the cards of the classes they teach in full.
+- A proxy parent or volunteer sees only the children paired to them, and only what a
+  pairing needs: no ID number, no address, no health, no phone number (they call through the
+  app, which logs the call).
+- Roles that work with every child but need no card (counsellor, safety lead, room keeper,
+  dorm supervisor) see names and classes.
+Sensitive fields stay masked even in a full card until revealed with a reason.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import Session
+
+from webapp.care.models import Pairing
+from webapp.children.models import Child, ChildStatus, SchoolClass
+from webapp.core.permissions import CLASS_ROLES, Role, can
+
+ON_ROLL = (ChildStatus.ACTIVE, ChildStatus.TRANSFER_PENDING)
+PAIRED_ROLES = frozenset(
+    {Role.TEACHER, Role.VOLUNTEER, Role.CLASS_TEACHER, Role.KINDERGARTEN_TEACHER}
+)
+
+
+class Access(IntEnum):
+    NONE = 0
+    ROSTER = 1  # name, class, gender, age
+    PAIRING = 2  # what a proxy parent or volunteer needs
+    FULL = 3  # the whole card, sensitive fields masked until revealed
+
+
+def _taught_class_ids(user_id: int) -> Select:
+    return select(SchoolClass.id).where(SchoolClass.teacher_id == user_id)
+
+
+def _paired_child_ids(user_id: int) -> Select:
+    return select(Pairing.child_id).where(Pairing.user_id == user_id, Pairing.ended_on.is_(None))
+
+
+def visible_children(
+    user_id: int, roles: frozenset[Role], *, statuses: tuple[ChildStatus, ...] = ON_ROLL
+) -> Select[tuple[Child]]:
+    """The children a person may find in lists."""
+    statement = select(Child).where(Child.status.in_(statuses))
+    if can("children.view_all", roles) or can("children.roster", roles):
+        return statement
+    reachable = []
+    if roles & CLASS_ROLES:
+        reachable.append(Child.class_id.in_(_taught_class_ids(user_id)))
+    if roles & PAIRED_ROLES:
+        reachable.append(Child.id.in_(_paired_child_ids(user_id)))
+    return statement.where(or_(*reachable) if reachable else false())
+
+
+def access_to(session: Session, child: Child, user_id: int, roles: frozenset[Role]) -> Access:
+    if can("children.view_all", roles):
+        return Access.FULL
+    if roles & CLASS_ROLES and child.class_id is not None:
+        teacher_id = session.scalar(
+            select(SchoolClass.teacher_id).where(SchoolClass.id == child.class_id)
+        )
+        if teacher_id == user_id:
+            return Access.FULL
+    if roles & PAIRED_ROLES and session.scalar(
+        _paired_child_ids(user_id).where(Pairing.child_id == child.id).limit(1)
+    ):
+        return Access.PAIRING
+    if can("children.roster", roles):
+        return Access.ROSTER
+    return Access.NONE
+
+
+def may_edit(access: Access, roles: frozenset[Role]) -> bool:
+    return access == Access.FULL and can("children.edit", roles)
+
+
+def may_reveal(access: Access, roles: frozenset[Role]) -> bool:
+    return access == Access.FULL and can("children.reveal", roles)
+
+
+def may_call(access: Access, roles: frozenset[Role]) -> bool:
+    return access >= Access.PAIRING and can("children.call", roles)

@@ -1,0 +1,34 @@
+"""Stored values with a translated label: ``MALE = "male", _l("Boy")``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Self
+
+
+class Choice(StrEnum):
+    """A StrEnum whose members carry a (lazily translated) label for forms and pages."""
+
+    _label: Any
+
+    def __new__(cls, value: str, label: Any = None) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = label if label is not None else value
+        return member
+
+    @property
+    def label(self) -> str:
+        return str(self._label)
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for a WTForms SelectField or chips."""
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def coerce(cls, value: Any) -> Self | None:
+        """For forms: '' means not chosen."""
+        if value in (None, ""):
+            return None
+        return cls(value)
