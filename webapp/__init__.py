@@ -87,14 +87,19 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
+    from webapp.children.roster_routes import bp as roster_bp
     from webapp.children.routes import bp as children_bp
+    from webapp.children.survey_routes import bp as survey_bp
+    from webapp.children.transfer_routes import bp as transfers_bp
     from webapp.core.scopes import school_scope, unit_scope
     from webapp.tenants.routes import bp as tenants_bp
     from webapp.tenants.routes import school_home_bp, unit_home_bp
+    from webapp.tenants.setup_routes import bp as setup_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(tenants_bp)
-    app.register_blueprint(school_scope([school_home_bp, children_bp]))
+    school_pages = [school_home_bp, children_bp, survey_bp, roster_bp, transfers_bp, setup_bp]
+    app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))
 
 
