@@ -7,7 +7,6 @@ route with a path parameter this file does not know fails the walk until it is a
 from __future__ import annotations
 
 import hashlib
-import re
 
 import pytest
 from flask import Flask
@@ -16,48 +15,9 @@ from sqlalchemy import select
 
 from tests.conftest import app_session
 from tests.helpers import csrf_token
-from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
+from tests.routes import ID_PARAMETERS, SCOPE_PARAMETERS, ids_of, school_rules, urls_for
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS, tenant_tables
-from webapp.tenants.models import SchoolYear, Term
-
-# path parameter → the model whose ids (or uids) it takes
-ID_PARAMETERS = {
-    "child_id": (Child, "id"),
-    "class_id": (SchoolClass, "id"),
-    "guardian_id": (Guardian, "id"),
-    "term_id": (Term, "id"),
-    "year_id": (SchoolYear, "id"),
-    "transfer_id": (ChildTransfer, "id"),
-    "batch_uid": (ImportBatch, "uid"),
-}
-# path parameters that name a part of a page rather than a row: every value is tried
-FIXED_PARAMETERS = {
-    "section": ["identity", "living", "care"],
-    "relation": ["father", "mother"],
-}
-SCOPE_PARAMETERS = {"tenant_slug", "unit_slug"}
-
-
-def school_rules(app: Flask) -> list:
-    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/s/<tenant_slug>")]
-
-
-def ids_of(app: Flask, slug: str) -> dict[str, list[int]]:
-    with app_session(app) as session:
-        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
-        return {
-            name: list(
-                session.scalars(
-                    select(getattr(model, column))
-                    .where(model.tenant_id == tenant_id)
-                    .order_by(model.id)
-                    .limit(3)
-                    .execution_options(**{ALL_TENANTS: True})
-                )
-            )
-            for name, (model, column) in ID_PARAMETERS.items()
-        }
 
 
 def fingerprint(app: Flask, slug: str) -> str:
@@ -74,20 +34,6 @@ def fingerprint(app: Flask, slug: str) -> str:
             ).all()
             digest.update(f"{table.name}:{rows!r}".encode())
     return digest.hexdigest()
-
-
-def urls_for(rule, slug: str, ids: dict[str, list]) -> list[str]:
-    unknown = set(rule.arguments) - SCOPE_PARAMETERS - set(ID_PARAMETERS) - set(FIXED_PARAMETERS)
-    assert not unknown, f"{rule.rule}: add {unknown} to ID_PARAMETERS or FIXED_PARAMETERS"
-    variants = [rule.rule.replace("<tenant_slug>", slug)]
-    for name in rule.arguments - SCOPE_PARAMETERS:
-        values = FIXED_PARAMETERS.get(name) or ids[name]
-        variants = [
-            re.sub(rf"<(?:\w+:)?{name}>", str(value), variant)
-            for variant in variants
-            for value in values
-        ]
-    return variants
 
 
 def test_the_walk_covers_the_school_routes(app: Flask) -> None:

@@ -79,3 +79,28 @@ def test_the_login_page_switches_to_english_and_back(live_server: str, phone) ->
     phone.get_by_role("button", name="中文").click()
     phone.get_by_role("button", name="登录").wait_for()
     assert phone.console_errors == []
+
+
+def test_a_class_teacher_reveals_an_id_number_with_a_reason_on_the_card(
+    live_server: str, phone
+) -> None:
+    log_in(phone, live_server, "13800000002")
+    arrive(phone, f"{live_server}/s/yangguang/")
+    phone.get_by_role("link", name="三年级一班").first.click()
+    arrive(phone, re.compile(r"class_id="))
+    phone.locator("#child-list a.row").first.click()
+    arrive(phone, re.compile(r"/children/\d+$"))
+    masked = phone.locator("#reveal-child-id_number")
+    assert "**********" in masked.inner_text()
+
+    masked.get_by_role("link", name="查看").click()
+    form = phone.locator("form#reveal-child-id_number")
+    form.wait_for()
+    assert fits_the_screen(phone)
+    form.get_by_text("核对信息").click()
+    form.get_by_role("button", name="查看").click()
+    revealed = phone.locator("span.revealed#reveal-child-id_number")
+    revealed.wait_for()
+    assert re.fullmatch(r"\d{17}[\dX]", revealed.inner_text())
+    assert fits_the_screen(phone)
+    assert phone.console_errors == []

@@ -36,14 +36,15 @@ from webapp.core.forms import (
     MultiCheckboxField,
     PhoneField,
     none_if_empty,
+    options,
     strip_filter,
 )
 
 TEXT = [strip_filter, none_if_empty]
 
 
-def _optional_choices(choice_class: type, blank: Any) -> list[tuple[str, str]]:
-    return [("", str(blank)), *choice_class.choices()]
+def _optional_choices(choice_class: type, blank: Any) -> list:
+    return options([("", blank), *choice_class.choices()])
 
 
 class IdentityForm(BaseForm):
@@ -73,7 +74,9 @@ class IdentityForm(BaseForm):
     def __init__(self, *args: Any, classes: list = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.gender.choices = _optional_choices(Gender, _l("From the ID number"))
-        self.class_id.choices = [("", str(_l("No class yet")))] + [(c.id, c.name) for c in classes]
+        self.class_id.choices = options(
+            [("", _l("No class yet")), *((c.id, c.name) for c in classes)]
+        )
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -152,10 +155,12 @@ class LivingForm(BaseForm):
 class CareForm(BaseForm):
     is_migrant = BooleanField(_l("Lives with parents who moved here for work (随迁子女)"))
     difficulty_types = MultiCheckboxField(
-        _l("Difficulties (困境)"), choices=DifficultyType.choices()
+        _l("Difficulties (困境)"), choices=options(DifficultyType.choices())
     )
-    three_special = MultiCheckboxField(_l("Three specials (三特)"), choices=ThreeSpecial.choices())
-    family_types = MultiCheckboxField(_l("Family type"), choices=FamilyType.choices())
+    three_special = MultiCheckboxField(
+        _l("Three specials (三特)"), choices=options(ThreeSpecial.choices())
+    )
+    family_types = MultiCheckboxField(_l("Family type"), choices=options(FamilyType.choices()))
 
     def card_values(self) -> dict[str, Any]:
         return {
@@ -168,7 +173,7 @@ class CareForm(BaseForm):
 
 class ParentForm(BaseForm):
     name = StringField(_l("Name"), filters=TEXT, validators=[Length(max=50)])
-    situation = SelectField(_l("Where they are"), choices=ParentSituation.choices())
+    situation = SelectField(_l("Where they are"), choices=options(ParentSituation.choices()))
     phone = PhoneField(_l("Phone"), allow_landline=True, validators=[Optional()])
     work_province = StringField(
         _l("Works in (province)"), filters=TEXT, validators=[Length(max=20)]
@@ -215,13 +220,13 @@ class ParentForm(BaseForm):
 
 
 class GuardianForm(BaseForm):
-    kind = SelectField(_l("Role"), choices=GuardianKind.choices())
+    kind = SelectField(_l("Role"), choices=options(GuardianKind.choices()))
     name = StringField(
         _l("Name"),
         filters=[strip_filter],
         validators=[DataRequired(message=_l("Enter the guardian's name.")), Length(max=50)],
     )
-    relation = SelectField(_l("Relation to the child"), choices=GuardianRelation.choices())
+    relation = SelectField(_l("Relation to the child"), choices=options(GuardianRelation.choices()))
     phone = PhoneField(_l("Phone"), allow_landline=True, validators=[Optional()])
     age = IntegerField(
         _l("Age"),
@@ -288,10 +293,10 @@ class PhotoForm(BaseForm):
 class StatusForm(BaseForm):
     status = SelectField(
         _l("New status"),
-        choices=[
+        choices=options(
             (s.value, s.label)
             for s in (ChildStatus.ACTIVE, ChildStatus.GRADUATED, ChildStatus.DROPPED_OUT)
-        ],
+        ),
     )
     effective_on = DateField(
         _l("From"), validators=[DataRequired(message=_l("Enter the date it took effect."))]
@@ -323,7 +328,7 @@ class RevealForm(BaseForm):
     field = HiddenField(validators=[DataRequired()])
     reason = SelectField(
         _l("Why do you need to see it?"),
-        choices=list(REVEAL_REASONS.items()),
+        choices=options(REVEAL_REASONS.items()),
         validators=[DataRequired(message=_l("Choose why you need it."))],
     )
     note = StringField(_l("Details"), filters=TEXT, validators=[Length(max=200)])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, ValidationError
+from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.core.cn import IdNumberError, PhoneError, normalise_phone, parse_id_number
@@ -79,3 +80,8 @@ def strip_filter(value: Any) -> Any:
 
 def none_if_empty(value: Any) -> Any:
     return None if value in ("", None) else value
+
+
+def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select options."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -1,0 +1,69 @@
+"""Walking the app's routes with real ids: every route under /s/ is covered the day it lands.
+
+A route with a path parameter this file does not know fails the walks until it is added here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from sqlalchemy import select
+
+from tests.conftest import app_session
+from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
+from webapp.core.org import Tenant
+from webapp.core.tenancy import ALL_TENANTS
+from webapp.tenants.models import SchoolYear, Term
+
+# path parameter → the model whose ids (or uids) it takes
+ID_PARAMETERS = {
+    "child_id": (Child, "id"),
+    "class_id": (SchoolClass, "id"),
+    "guardian_id": (Guardian, "id"),
+    "term_id": (Term, "id"),
+    "year_id": (SchoolYear, "id"),
+    "transfer_id": (ChildTransfer, "id"),
+    "batch_uid": (ImportBatch, "uid"),
+}
+# path parameters that name a part of a page rather than a row: every value is tried
+FIXED_PARAMETERS = {
+    "section": ["identity", "living", "care"],
+    "relation": ["father", "mother"],
+}
+SCOPE_PARAMETERS = {"tenant_slug", "unit_slug"}
+
+
+def school_rules(app: Flask) -> list:
+    return [rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/s/<tenant_slug>")]
+
+
+def ids_of(app: Flask, slug: str, limit: int = 3) -> dict[str, list]:
+    with app_session(app) as session:
+        tenant_id = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        return {
+            name: list(
+                session.scalars(
+                    select(getattr(model, column))
+                    .where(model.tenant_id == tenant_id)
+                    .order_by(model.id)
+                    .limit(limit)
+                    .execution_options(**{ALL_TENANTS: True})
+                )
+            )
+            for name, (model, column) in ID_PARAMETERS.items()
+        }
+
+
+def urls_for(rule, slug: str, ids: dict[str, list]) -> list[str]:
+    unknown = set(rule.arguments) - SCOPE_PARAMETERS - set(ID_PARAMETERS) - set(FIXED_PARAMETERS)
+    assert not unknown, f"{rule.rule}: add {unknown} to ID_PARAMETERS or FIXED_PARAMETERS"
+    variants = [rule.rule.replace("<tenant_slug>", slug)]
+    for name in rule.arguments - SCOPE_PARAMETERS:
+        values = FIXED_PARAMETERS.get(name) or ids[name]
+        variants = [
+            re.sub(rf"<(?:\w+:)?{name}>", str(value), variant)
+            for variant in variants
+            for value in values
+        ]
+    return variants
