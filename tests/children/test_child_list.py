@@ -104,3 +104,18 @@ def test_the_search_works_without_javascript_as_a_full_page(
     full = text_of(principal.get("/s/yangguang/children/", query_string={"q": "zzzz"}))
     assert full.startswith("<!doctype html>") and 'id="child-list"' in full
     assert "没有符合条件的儿童。" in full
+
+
+def test_a_card_that_lacks_an_address_shows_on_the_today_page_and_in_the_filter(
+    app: Flask, teacher: FlaskClient
+) -> None:
+    with app_session(app, "yangguang") as session:
+        child = session.scalars(
+            select(Child).join(Child.school_class).where(SchoolClass.name == "三年级一班")
+        ).first()
+        child.address = None
+        child_id = child.id
+    today = text_of(teacher.get("/s/yangguang/"))
+    assert re.search(r"\d+ 份档案待完善", today)
+    incomplete = all_pages(teacher, "incomplete=1")
+    assert str(child_id) in incomplete and len(incomplete) < 17

@@ -44,13 +44,21 @@ class ChildFilters:
     three_special: str = ""
     boarder: bool = False
     bus: bool = False
+    incomplete: bool = False
     left_school: bool = False
     page: int = 1
 
     @property
     def narrowed(self) -> bool:
         """Whether anything beyond class and page narrows the list."""
-        return bool(self.text or self.care or self.three_special or self.boarder or self.bus)
+        return bool(
+            self.text
+            or self.care
+            or self.three_special
+            or self.boarder
+            or self.bus
+            or self.incomplete
+        )
 
     def to_query(self, **changes: object) -> dict[str, object]:
         """The query string for this list, with some values changed (for links)."""
@@ -62,6 +70,7 @@ class ChildFilters:
             "three_special": current.three_special,
             "boarder": "1" if current.boarder else "",
             "bus": "1" if current.bus else "",
+            "incomplete": "1" if current.incomplete else "",
             "left": "1" if current.left_school else "",
             "page": current.page if current.page > 1 else None,
         }
@@ -148,12 +157,16 @@ def search_children(
     session: Session, user_id: int, roles: frozenset[Role], filters: ChildFilters, today: date
 ) -> Page:
     statement = _filtered(user_id, roles, filters, today)
-    if filters.three_special:
-        # The 三特 flags are sealed: the database cannot filter them, so decrypt and filter here.
-        wanted = ThreeSpecial(filters.three_special)
-        matching = [c for c in session.scalars(_ordered(statement)) if wanted in c.three_special]
+    if filters.three_special or filters.incomplete:
+        # Sealed flags and card completeness are known only after decrypting: filter here.
+        children = session.scalars(with_card_details(_ordered(statement))).all()
+        if filters.three_special:
+            wanted = ThreeSpecial(filters.three_special)
+            children = [c for c in children if wanted in c.three_special]
+        if filters.incomplete:
+            children = [c for c in children if archive_gaps(c)]
         start = (filters.page - 1) * PAGE_SIZE
-        return Page(matching[start : start + PAGE_SIZE], len(matching), filters.page)
+        return Page(list(children[start : start + PAGE_SIZE]), len(children), filters.page)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     items = session.scalars(
         _ordered(statement).limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
@@ -185,6 +198,20 @@ def visible_classes(session: Session, user_id: int, roles: frozenset[Role]) -> l
     if can("children.view_all", roles) or can("children.roster", roles):
         return school_classes(session)
     return classes_taught_by(session, user_id)
+
+
+def incomplete_cards(session: Session, class_ids: list[int]) -> dict[int, int]:
+    """Per class, how many cards on the roll still lack something (for the today page)."""
+    children = session.scalars(
+        with_card_details(
+            select(Child).where(Child.class_id.in_(class_ids), Child.status == ChildStatus.ACTIVE)
+        )
+    )
+    counts: dict[int, int] = {}
+    for child in children:
+        if archive_gaps(child):
+            counts[child.class_id] = counts.get(child.class_id, 0) + 1
+    return counts
 
 
 def children_per_class(session: Session, class_ids: list[int]) -> dict[int, int]:

@@ -58,6 +58,7 @@ def filters_from(args: MultiDict) -> queries.ChildFilters:
         three_special=three if three in ThreeSpecial._value2member_map_ else "",
         boarder=args.get("boarder") == "1",
         bus=args.get("bus") == "1",
+        incomplete=args.get("incomplete") == "1",
         left_school=args.get("left") == "1",
         page=max(1, args.get("page", 1, type=int)),
     )

@@ -64,6 +64,7 @@ def today() -> Response:
         my_classes=my_classes,
         school_classes=school_classes,
         counts=counts,
+        incomplete=children_queries.incomplete_cards(db.session, [c.id for c in my_classes]),
         school_total=sum(counts[c.id] for c in school_classes if c.id in counts),
     )
 
