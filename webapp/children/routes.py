@@ -234,7 +234,7 @@ def _saved_photo(form: GuardianForm, guardian: Guardian) -> bool:
     if not upload:
         return True
     try:
-        service.set_guardian_photo(db.session, guardian, upload.read(), actor_id=current_user.id)
+        service.set_photo(db.session, guardian, upload.read(), actor_id=current_user.id)
     except NotAnImage:
         db.session.rollback()
         form.photo.errors.append(_("This file is not a photo we can use."))
@@ -293,9 +293,7 @@ def edit_photo(child_id: int) -> Response:
     form = PhotoForm()
     if form.validate_on_submit():
         try:
-            service.set_child_photo(
-                db.session, child, form.photo.data.read(), actor_id=current_user.id
-            )
+            service.set_photo(db.session, child, form.photo.data.read(), actor_id=current_user.id)
         except NotAnImage:
             form.photo.errors.append(_("This file is not a photo we can use."))
         else:

@@ -103,40 +103,59 @@ def register_child(
     return child
 
 
-def update_child(
-    session: Session, child: Child, *, actor_id: int | None, **values: Any
+def _apply_changes(
+    session: Session,
+    record: Child | Parent | Guardian,
+    *,
+    subject: str,
+    child_id: int,
+    actor_id: int | None,
+    values: dict[str, Any],
 ) -> list[str]:
-    """Change card fields; returns the names of the fields that really changed."""
-    if "id_number" in values:
-        _refuse_duplicate(session, values["id_number"], child)
+    """Set the values, then log the names of the fields that really changed."""
     for key, value in values.items():
-        setattr(child, key, value)
-    if "name" in values:
-        child.name_pinyin, child.name_initials = name_search_keys(child.name)
-    changed = audit.changed_fields(child)
+        setattr(record, key, value)
+    changed = audit.changed_fields(record)
     if changed:
         audit.record(
             session,
             AuditAction.UPDATE,
             actor_id=actor_id,
-            subject="child",
-            subject_id=child.id,
-            child_id=child.id,
+            subject=subject,
+            subject_id=record.id,
+            child_id=child_id,
             fields=changed,
         )
     session.flush()
     return changed
 
 
-def set_child_photo(session: Session, child: Child, data: bytes, *, actor_id: int | None) -> None:
-    child.photo_uid = store_photo(child.tenant_id, data)
+def update_child(
+    session: Session, child: Child, *, actor_id: int | None, **values: Any
+) -> list[str]:
+    """Change card fields; returns the names of the fields that really changed."""
+    if "id_number" in values:
+        _refuse_duplicate(session, values["id_number"], child)
+    if "name" in values:
+        values["name_pinyin"], values["name_initials"] = name_search_keys(values["name"])
+    return _apply_changes(
+        session, child, subject="child", child_id=child.id, actor_id=actor_id, values=values
+    )
+
+
+def set_photo(
+    session: Session, record: Child | Guardian, data: bytes, *, actor_id: int | None
+) -> None:
+    """A child's photo, or a guardian's (checked at pickups): stored shrunk and sealed."""
+    record.photo_uid = store_photo(record.tenant_id, data)
+    child_id = record.id if isinstance(record, Child) else record.child_id
     audit.record(
         session,
         AuditAction.UPDATE,
         actor_id=actor_id,
-        subject="child",
-        subject_id=child.id,
-        child_id=child.id,
+        subject=record.__tablename__,
+        subject_id=record.id,
+        child_id=child_id,
         fields=["photo"],
     )
     session.flush()
@@ -146,20 +165,14 @@ def update_parent(
     session: Session, parent: Parent, *, actor_id: int | None, **values: Any
 ) -> list[str]:
     """Change a parent's details; the child's care classification follows their situation."""
-    for key, value in values.items():
-        setattr(parent, key, value)
-    changed = audit.changed_fields(parent)
-    if changed:
-        audit.record(
-            session,
-            AuditAction.UPDATE,
-            actor_id=actor_id,
-            subject="parent",
-            subject_id=parent.id,
-            child_id=parent.child_id,
-            fields=changed,
-        )
-    session.flush()
+    changed = _apply_changes(
+        session,
+        parent,
+        subject="parent",
+        child_id=parent.child_id,
+        actor_id=actor_id,
+        values=values,
+    )
     if "situation" in changed:
         _reclassify(session, parent.child, actor_id=actor_id)
     return changed
@@ -236,37 +249,14 @@ def add_guardian(
 def update_guardian(
     session: Session, guardian: Guardian, *, actor_id: int | None, **values: Any
 ) -> list[str]:
-    for key, value in values.items():
-        setattr(guardian, key, value)
-    changed = audit.changed_fields(guardian)
-    if changed:
-        audit.record(
-            session,
-            AuditAction.UPDATE,
-            actor_id=actor_id,
-            subject="guardian",
-            subject_id=guardian.id,
-            child_id=guardian.child_id,
-            fields=changed,
-        )
-    session.flush()
-    return changed
-
-
-def set_guardian_photo(
-    session: Session, guardian: Guardian, data: bytes, *, actor_id: int | None
-) -> None:
-    guardian.photo_uid = store_photo(guardian.tenant_id, data)
-    audit.record(
+    return _apply_changes(
         session,
-        AuditAction.UPDATE,
-        actor_id=actor_id,
+        guardian,
         subject="guardian",
-        subject_id=guardian.id,
         child_id=guardian.child_id,
-        fields=["photo"],
+        actor_id=actor_id,
+        values=values,
     )
-    session.flush()
 
 
 def end_guardian(session: Session, guardian: Guardian, *, actor_id: int | None, on: date) -> None:
