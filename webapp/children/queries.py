@@ -228,8 +228,29 @@ def find_child(session: Session, child_id: int) -> Child | None:
 
 
 def find_by_id_number(session: Session, id_number: str) -> Child | None:
-    hashes = Child.id_number.lookup_hashes(id_number)
-    return session.scalar(select(Child).where(Child.id_number_hash.in_(hashes)))
+    return find_by_id_numbers(session, [id_number]).get(id_number)
+
+
+def find_by_id_numbers(
+    session: Session, id_numbers: list[str], chunk: int = 400
+) -> dict[str, Child]:
+    """ID number → this school's card holding it, found through the keyed hashes."""
+    number_of_hash = {
+        digest: id_number
+        for id_number in id_numbers
+        for digest in Child.id_number.lookup_hashes(id_number)
+    }
+    hashes = list(number_of_hash)
+    found: dict[str, Child] = {}
+    for start in range(0, len(hashes), chunk):
+        statement = (
+            select(Child)
+            .options(selectinload(Child.school_class))
+            .where(Child.id_number_hash.in_(hashes[start : start + chunk]))
+        )
+        for child in session.scalars(statement):
+            found[number_of_hash[child.id_number_hash]] = child
+    return found
 
 
 def archive_gaps(child: Child) -> list[str]:

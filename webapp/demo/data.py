@@ -36,7 +36,7 @@ from webapp.children.models import (
     ThreeSpecial,
 )
 from webapp.children.queries import find_by_id_number
-from webapp.children.service import add_guardian, create_class, register_child
+from webapp.children.service import create_class, register_child
 from webapp.core.cn import id_check_digit
 from webapp.core.org import Membership, OrgUnit, Tenant, TenantKind, UnitKind, UnitMembership
 from webapp.core.permissions import Role
@@ -569,10 +569,9 @@ def _get_or_create_child(
         school_class=school_class,
         id_number=plan.id_number,
         parents=plan.parents,
+        guardians=plan.guardians,
         **plan.card,
     )
-    for guardian in plan.guardians:
-        add_guardian(session, child, actor_id=None, **guardian)
     if plan.proxy_parent_phone:
         _pair(session, child, users[plan.proxy_parent_phone], PairingKind.PROXY_PARENT, report)
     if plan.surveyed:
