@@ -86,7 +86,7 @@ def test_a_class_teacher_reveals_an_id_number_with_a_reason_on_the_card(
 ) -> None:
     log_in(phone, live_server, "13800000002")
     arrive(phone, f"{live_server}/s/yangguang/")
-    phone.get_by_role("link", name="三年级一班").first.click()
+    phone.locator("a.row", has_text="三年级一班").first.click()
     arrive(phone, re.compile(r"class_id="))
     phone.locator("#child-list a.row").first.click()
     arrive(phone, re.compile(r"/children/\d+$"))
