@@ -35,6 +35,14 @@ MASKS = {
     "recorded": mask_recorded,
 }
 
+
+def masked_value(subject: str, attribute: str, value: Any) -> str:
+    """A stored value as a card shows it before any reveal."""
+    if not value:
+        return str(_l("Not recorded"))
+    return MASKS[REVEALABLE[subject][attribute][0]](value)
+
+
 # subject → field → (mask, label)
 REVEALABLE: dict[str, dict[str, tuple[str, Any]]] = {
     "child": {

@@ -425,6 +425,7 @@ class TransferStatus(Choice):
     PENDING = "pending", _l("Waiting")
     ACCEPTED = "accepted", _l("Accepted")
     DECLINED = "declined", _l("Declined")
+    CANCELLED = "cancelled", _l("Taken back by the sending school")
 
 
 class ChildTransfer(HasUid, TenantScoped, Base):
@@ -442,6 +443,7 @@ class ChildTransfer(HasUid, TenantScoped, Base):
     child_name: Mapped[str] = mapped_column(String(50))
     snapshot_sealed: Mapped[str] = mapped_column("snapshot", Text)
     note: Mapped[str | None] = mapped_column(Text)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[TransferStatus] = mapped_column(
         enum_column(TransferStatus), default=TransferStatus.PENDING
     )
@@ -454,6 +456,8 @@ class ChildTransfer(HasUid, TenantScoped, Base):
     snapshot = Sensitive("snapshot_sealed")
 
     from_tenant = relationship("Tenant", foreign_keys=[from_tenant_id])
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
     received_child = relationship(
         "Child",
         primaryjoin=same_tenant_join("ChildTransfer", "received_child_id", "Child"),

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from webapp.children import queries, service
+from webapp.children import queries, service, transfers
 from webapp.children.access import Access, access_to, may_call, may_edit, may_reveal
 from webapp.children.disclosure import field_label, fields_of, phone_of, resolve
 from webapp.children.forms import (
@@ -132,7 +132,19 @@ def card(child_id: int) -> Response:
         may_call=may_call(access, g.roles),
         gaps=queries.archive_gaps(child) if access == Access.FULL else [],
         today=local_today(),
+        **_transfer_context(child, access),
     )
+
+
+def _transfer_context(child: Child, access: Access) -> dict:
+    """Where a waiting transfer goes, and the copy a card was made from (full cards only)."""
+    if access != Access.FULL:
+        return {"destination": None, "received": None}
+    pending = child.status == ChildStatus.TRANSFER_PENDING
+    return {
+        "destination": transfers.destination_of(db.session, child) if pending else None,
+        "received": transfers.received_from(db.session, child),
+    }
 
 
 def _audit_edit_opened(child: Child, keys: list[str]) -> None:

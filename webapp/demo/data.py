@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from webapp.auth.models import User
 from webapp.auth.service import create_user, find_user_by_phone, hash_password
 from webapp.care.models import Pairing, PairingKind
+from webapp.children import transfers
 from webapp.children.models import (
     CareAbility,
     Child,
+    ChildStatus,
     DifficultyType,
     FamilyType,
     Gender,
@@ -75,6 +77,13 @@ SCHOOLS = [
     ("yangguang", "阳光小学", TenantKind.SCHOOL, "qinggang"),
     ("yangguang-kg", "阳光幼儿园", TenantKind.KINDERGARTEN, "qinggang"),
     ("hongxing", "红星小学", TenantKind.SCHOOL, "qinggang"),
+]
+
+# Children of 红星小学 moving to 阳光小学: (class at 红星小学, class at 阳光小学, sent on,
+# accepted on or None while it waits, the note sent with the card).
+TRANSFERS = [
+    ("四年级一班", "四年级一班", date(2026, 10, 9), date(2026, 10, 12), "随爷爷奶奶搬到阳光村"),
+    ("五年级一班", "五年级一班", date(2026, 11, 20), None, "父母回乡，家搬到镇上"),
 ]
 
 # (name, number, first day, last day) of the school year the demo lives in.
@@ -424,7 +433,36 @@ def load_demo_data(session: Session) -> LoadReport:
             for class_name, index in plan.volunteer_children.get(tenant_slug, []):
                 child = children_by_class[class_name][index]
                 _pair(session, child, users[VOLUNTEER_PHONE], PairingKind.VOLUNTEER, report)
+    _load_transfers(session, plan, tenants, users, report)
     return report
+
+
+def _load_transfers(
+    session: Session,
+    plan: Plan,
+    tenants: dict[str, Tenant],
+    users: dict[str, User],
+    report: LoadReport,
+) -> None:
+    """The last child of two 红星小学 classes moves to 阳光小学: one accepted, one waiting."""
+    sender, receiver = tenants["hongxing"], tenants["yangguang"]
+    for from_class, to_class, sent_on, accepted_on, note in TRANSFERS:
+        child_plan = plan.children[("hongxing", from_class)][-1]
+        with tenant_context(session, sender.id):
+            child = find_by_id_number(session, child_plan.id_number)
+            if child is None or child.status != ChildStatus.ACTIVE:
+                continue  # sent already
+            transfer = transfers.send(
+                session, child, to_school=receiver, actor_id=None, note=note, on=sent_on
+            )
+            report.add("transfers")
+        if accepted_on is None:
+            continue
+        with tenant_context(session, receiver.id):
+            school_class = session.scalar(select(SchoolClass).where(SchoolClass.name == to_class))
+            transfers.accept(
+                session, transfer, school_class=school_class, actor_id=None, on=accepted_on
+            )
 
 
 def _load_units(session: Session, report: LoadReport) -> dict[str, OrgUnit]:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 
 from webapp.children import queries as children_queries
-from webapp.children import survey
+from webapp.children import survey, transfers
 from webapp.core.htmx import render
 from webapp.core.i18n import local_today
 from webapp.core.org import places_of, tenants_below
@@ -68,6 +68,7 @@ def today() -> Response:
         incomplete=children_queries.incomplete_cards(db.session, [c.id for c in my_classes]),
         survey_summary=survey.today_summary(db.session, current_user.id, g.roles, local_today()),
         school_total=sum(counts[c.id] for c in school_classes if c.id in counts),
+        transfers_waiting=transfers.waiting_count(db.session) if can("children.transfer") else 0,
     )
 
 
