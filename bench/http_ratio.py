@@ -1,0 +1,485 @@
+"""Server cost of each endpoint as a ratio to a minimal Flask endpoint on the same gunicorn.
+
+    .venv/bin/python bench/http_ratio.py [--database-url URL] [--rounds 5] [--requests 200]
+
+Builds a fresh database with the demo data (a temporary SQLite file, or with --database-url
+postgresql://postgres@127.0.0.1:5432/shouwang_bench that database, created if missing, its
+public schema dropped and recreated), starts the venv's gunicorn with ONE sync worker serving
+bench/bench_wsgi.py, and logs in as the class teacher 13800000002 over plain http.client.
+
+In interleaved rounds every endpoint, the baseline /bench/minimal included, gets --requests
+requests in a row; the worker's utime+stime from /proc/<pid>/stat before and after the batch is
+its server cost (clock ticks of 10 ms, hence the big batches). Reported per endpoint: CPU ms per
+request (median over rounds), its ratio to the baseline (median of per-round ratios, min-max
+spread), wall-clock requests/s, and SQL statements per request, counted in-process with a
+before_cursor_execute listener after one warm-up call. The baseline is requested logged out, so
+a ratio includes loading the session and the user. The sync worker closes the connection after
+every response, so each request (the baseline's too) opens a new TCP connection. Any unexpected
+status aborts the run. Prints a table and writes bench/results/http_ratio.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import http.client
+import json
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cache
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any, Protocol, Required, TypedDict
+from urllib.parse import quote, urlencode
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+import flask_migrate  # noqa: E402
+from flask import Flask  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.bench_wsgi import MINIMAL_PATH, build_app  # noqa: E402
+from webapp.config import normalise_database_url  # noqa: E402
+from webapp.core.cn import name_search_keys  # noqa: E402
+from webapp.core.crypto import generate_data_key  # noqa: E402
+from webapp.demo import DEMO_PASSWORD  # noqa: E402
+from webapp.demo.data import load_demo_data  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+SCHOOL = "/s/yangguang"
+TEACHER = "13800000002"
+TICKS = os.sysconf("SC_CLK_TCK")
+TARGET_RATIO = {"partial": 10, "page": 20, "post": 20, "report": 60}
+TARGET_SQL = {"page": 8, "partial": 4}
+CHILD_LIST = {"HX-Request": "true", "HX-Target": "child-list"}
+FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+class BenchError(RuntimeError):
+    """The run cannot give a figure worth printing."""
+
+
+class Client(Protocol):
+    csrf_token: str
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, form: Any = None
+    ) -> tuple[int, str]: ...
+
+
+class Endpoint(TypedDict, total=False):
+    name: Required[str]
+    method: Required[str]
+    path: Required[str | Callable[[Client], str] | None]  # None: not built yet
+    kind: Required[str]  # page, partial, post, report (and the baseline)
+    headers: dict[str, str]
+    form: dict[str, str]
+    anonymous: bool  # on the cookie-less connection
+    expect: int  # the status it must answer, 200 unless said
+
+
+def must_find(pattern: str, page: str, what: str) -> str:
+    match = re.search(pattern, page)
+    if not match:
+        raise BenchError(f"could not find {what} (pattern {pattern!r})")
+    return match.group(1)
+
+
+@cache
+def teacher_class_id(client: Client) -> str:
+    today = get_text(client, f"{SCHOOL}/")
+    return must_find(r"/children/\?class_id=(\d+)", today, "the teacher's class on today")
+
+
+def class_list(client: Client) -> str:
+    return f"{SCHOOL}/children/?class_id={teacher_class_id(client)}"
+
+
+@cache
+def class_list_html(client: Client) -> str:
+    return get_text(client, class_list(client))
+
+
+def first_child_card(client: Client) -> str:
+    pattern = rf'href="({SCHOOL}/children/\d+)"'
+    return must_find(pattern, class_list_html(client), "a child in the class")
+
+
+def initials_search(client: Client) -> str:
+    """Search by the first child's initials, as a teacher types 'zxm' for 张小明."""
+    name = must_find(r'class="title">([^<]+)<', class_list_html(client), "a child's name")
+    initials = name_search_keys(html.unescape(name))[1].split()[0]
+    return f"{SCHOOL}/children/?q={quote(initials)}"
+
+
+BASELINE: Endpoint = {
+    "name": "minimal (baseline)",
+    "method": "GET",
+    "path": MINIMAL_PATH,
+    "kind": "baseline",
+    "anonymous": True,
+}
+ENDPOINTS: list[Endpoint] = [
+    {"name": "login page", "method": "GET", "path": "/login", "kind": "page", "anonymous": True},
+    {"name": "today", "method": "GET", "path": f"{SCHOOL}/", "kind": "page"},
+    {"name": "class child list", "method": "GET", "path": class_list, "kind": "page"},
+    {
+        "name": "child list partial",
+        "method": "GET",
+        "path": class_list,
+        "headers": CHILD_LIST,
+        "kind": "partial",
+    },
+    {"name": "child card", "method": "GET", "path": first_child_card, "kind": "page"},
+    {
+        "name": "search partial",
+        "method": "GET",
+        "path": initials_search,
+        "headers": CHILD_LIST,
+        "kind": "partial",
+    },
+    # Not built yet: give each a path (or a callable) when its page lands.
+    {"name": "talk form", "method": "GET", "path": None, "kind": "page"},
+    {"name": "talk POST", "method": "POST", "path": None, "kind": "post", "expect": 303},
+    {"name": "timeline partial", "method": "GET", "path": None, "kind": "partial"},
+    {"name": "roll call POST", "method": "POST", "path": None, "kind": "post", "expect": 303},
+    {"name": "coverage board", "method": "GET", "path": None, "kind": "report"},
+    {"name": "oversight rollup", "method": "GET", "path": None, "kind": "report"},
+]
+
+
+class HttpClient:
+    """One http.client connection that keeps its own cookies (or none, logged out)."""
+
+    def __init__(self, port: int, keep_cookies: bool = True) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] | None = {} if keep_cookies else None
+        self.csrf_token = ""
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, form: Any = None
+    ) -> tuple[int, str]:
+        sent = {"Connection": "keep-alive", **(headers or {})}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items() if v)
+        self.connection.request(method, path, body=body, headers=sent)
+        response = self.connection.getresponse()
+        data = response.read()
+        if self.cookies is not None:
+            for header in response.msg.get_all("Set-Cookie") or []:
+                self.cookies.update((m.key, m.value) for m in SimpleCookie(header).values())
+        return response.status, data.decode()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class InProcessClient:
+    """The same interface over Flask's test client, for counting SQL statements."""
+
+    def __init__(self, app: Flask, keep_cookies: bool = True) -> None:
+        self.client = app.test_client(use_cookies=keep_cookies)
+        self.csrf_token = ""
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, form: Any = None
+    ) -> tuple[int, str]:
+        response = self.client.open(path, method=method, headers=headers, data=form)
+        return response.status_code, response.get_data(as_text=True)
+
+
+def get_text(client: Client, path: str) -> str:
+    status, body = client.request("GET", path)
+    if status != 200:
+        raise BenchError(f"GET {path} answered {status}, expected 200")
+    return body
+
+
+def call(client: Client, endpoint: Endpoint) -> None:
+    """One request; an unexpected status, or a whole page for a partial, ends the run."""
+    method, path, headers = endpoint["method"], str(endpoint["path"]), endpoint.get("headers", {})
+    if method == "POST":
+        headers = {**headers, "X-CSRFToken": client.csrf_token}
+    status, body = client.request(method, path, headers, endpoint.get("form"))
+    expected = endpoint.get("expect", 200)
+    if status != expected or (endpoint["kind"] == "partial" and "<html" in body):
+        raise BenchError(
+            f"{endpoint['name']}: {method} {path} answered {status} (expected {expected}"
+            f"{', a fragment' if endpoint['kind'] == 'partial' else ''}); "
+            f"not measuring a broken endpoint.\n{body[:400]}"
+        )
+
+
+def csrf_token_in(page: str) -> str:
+    return json.loads(must_find(r"hx-headers='([^']+)'", page, "the CSRF token"))["X-CSRFToken"]
+
+
+def log_in(client: Client) -> None:
+    form = {"phone": TEACHER, "password": DEMO_PASSWORD, "csrf_token": ""}
+    form["csrf_token"] = csrf_token_in(get_text(client, "/login"))
+    status, _ = client.request("POST", "/login", form=form)
+    if status != 303:
+        raise BenchError(f"logging in as {TEACHER} answered {status}, expected 303")
+    client.csrf_token = csrf_token_in(get_text(client, f"{SCHOOL}/"))
+
+
+def prepare_database(url: str | None, tmp: Path) -> str:
+    if url is None:
+        return f"sqlite:///{tmp / 'bench.sqlite3'}"
+    url = normalise_database_url(url)
+    name = make_url(url).database or ""
+    if "bench" not in name:
+        raise BenchError(f"refusing to drop the schema of {name!r}: use e.g. shouwang_bench")
+    server = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        query = text("SELECT 1 FROM pg_database WHERE datname = :name")
+        if not connection.scalar(query, {"name": name}):
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def worker_pid(master: int) -> int:
+    """The master's one child: the sync worker that serves every request."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == master:
+            children.append(int(stat.parent.name))
+    if len(children) != 1:
+        raise BenchError(f"expected one gunicorn worker under {master}, found {children}")
+    return children[0]
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
+    """(port, worker pid) of a one-worker gunicorn, stopped whatever happens."""
+    port = free_port()
+    command = [str(GUNICORN), "--workers", "1", "--worker-class", "sync", "--bind"]
+    command += [f"127.0.0.1:{port}", "--chdir", str(BENCH), "bench_wsgi:build_app()"]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
+            try:
+                ready = HttpClient(port, keep_cookies=False).request("GET", MINIMAL_PATH)[0] == 200
+            except OSError:
+                ready = False
+            if ready:
+                break
+            time.sleep(0.2)
+        yield port, worker_pid(process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def measure(
+    port: int, worker: int, endpoints: list[Endpoint], rounds: int, requests: int
+) -> tuple[list[Endpoint], dict[str, dict[str, list[float]]]]:
+    """The endpoints with their paths found, and CPU ms and req/s per endpoint and round."""
+    session, anonymous = HttpClient(port), HttpClient(port, keep_cookies=False)
+    log_in(session)
+    endpoints = [resolve(endpoint, session) for endpoint in endpoints]
+    samples = {e["name"]: {"cpu_ms": [], "rps": []} for e in endpoints}
+    for round_number in range(-1, rounds):  # round -1 warms up and is not kept
+        for endpoint in endpoints:
+            client = anonymous if endpoint.get("anonymous") else session
+            batch = max(10, requests // 10) if round_number < 0 else requests
+            before, started = cpu_ticks(worker), time.perf_counter()
+            for _ in range(batch):
+                call(client, endpoint)
+            elapsed, used = time.perf_counter() - started, cpu_ticks(worker) - before
+            if round_number >= 0:
+                samples[endpoint["name"]]["cpu_ms"].append(used * 1000 / TICKS / batch)
+                samples[endpoint["name"]]["rps"].append(batch / elapsed)
+    session.close()
+    anonymous.close()
+    return endpoints, samples
+
+
+def resolve(endpoint: Endpoint, client: Client) -> Endpoint:
+    path = endpoint["path"]
+    return {**endpoint, "path": path(client) if callable(path) else path}
+
+
+def count_sql(app: Flask, endpoints: list[Endpoint]) -> dict[str, int]:
+    statements = 0
+
+    def counted(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    session, anonymous = InProcessClient(app), InProcessClient(app, keep_cookies=False)
+    log_in(session)
+    counts = {}
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", counted)
+    for endpoint in endpoints:
+        client = anonymous if endpoint.get("anonymous") else session
+        call(client, endpoint)  # warm-up
+        statements = 0
+        call(client, endpoint)
+        counts[endpoint["name"]] = statements
+    with app.app_context():
+        event.remove(db.engine, "before_cursor_execute", counted)
+    return counts
+
+
+def summarise(
+    endpoints: list[Endpoint], samples: dict[str, dict[str, list[float]]], sql: dict[str, int]
+) -> list[dict[str, Any]]:
+    base = samples[BASELINE["name"]]["cpu_ms"]
+    if 0 in base:
+        raise BenchError("the baseline used no CPU tick in a round: raise --requests")
+    rows = []
+    for endpoint in endpoints:
+        cpu = samples[endpoint["name"]]["cpu_ms"]
+        ratios = [ms / b for ms, b in zip(cpu, base, strict=True)]
+        kind = endpoint["kind"]
+        target, sql_target = TARGET_RATIO.get(kind), TARGET_SQL.get(kind)
+        ratio = statistics.median(ratios)
+        over = (target is not None and ratio > target) or (
+            sql_target is not None and sql[endpoint["name"]] > sql_target
+        )
+        rows.append(
+            {
+                "name": endpoint["name"],
+                "kind": kind,
+                "path": endpoint["path"],
+                "cpu_ms": round(statistics.median(cpu), 3),
+                "ratio": round(ratio, 2),
+                "ratio_min": round(min(ratios), 2),
+                "ratio_max": round(max(ratios), 2),
+                "requests_per_s": round(statistics.median(samples[endpoint["name"]]["rps"]), 1),
+                "sql": sql[endpoint["name"]],
+                "target_ratio": target,
+                "target_sql": sql_target,
+                "verdict": "" if target is None else ("OVER" if over else "PASS"),
+            }
+        )
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]], skipped: list[str], title: str) -> None:
+    print(title)
+    head = f"{'endpoint':<20}{'kind':<9}{'CPU ms':>8}{'ratio':>8}{'spread':>13}"
+    print(head + f"{'req/s':>8}{'SQL':>6}{'target':>11}  verdict")
+    for r in rows:
+        mark = "!" if r["target_ratio"] and r["ratio"] > r["target_ratio"] else " "
+        sql_mark = "!" if r["target_sql"] is not None and r["sql"] > r["target_sql"] else " "
+        spread = f"{r['ratio_min']:.1f}-{r['ratio_max']:.1f}"
+        target = f"≤{r['target_ratio']}" if r["target_ratio"] else "-"
+        if r["target_sql"] is not None:
+            target += f"/≤{r['target_sql']}"
+        print(
+            f"{r['name']:<20}{r['kind']:<9}{r['cpu_ms']:>8.3f}{r['ratio']:>7.1f}{mark}"
+            f"{spread:>13}{r['requests_per_s']:>8.0f}{r['sql']:>5}{sql_mark}{target:>11}"
+            f"  {r['verdict']}"
+        )
+    for name in skipped:
+        print(f"{name:<20}not built yet")
+    print("ratio: worker CPU per request / the baseline's (median of rounds, min-max spread);")
+    print("target: ratio / SQL statements per request; '!' marks a figure over its target")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="postgresql://.../shouwang_bench (else SQLite)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200, help="requests per batch")
+    args = parser.parse_args()
+
+    endpoints = [BASELINE] + [e for e in ENDPOINTS if e["path"] is not None]
+    skipped = [e["name"] for e in ENDPOINTS if e["path"] is None]
+    secret_key, data_key = secrets.token_hex(32), generate_data_key()
+    with tempfile.TemporaryDirectory(prefix="shouwang-bench-") as tmp:
+        url = prepare_database(args.database_url, Path(tmp))
+        config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key}
+        config |= {"SHOUWANG_DATA_KEY": data_key, "PASSWORD_HASH": FAST_HASH}
+        app = build_app("development", config)
+        with app.app_context():
+            flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+            load_demo_data(db.session)
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        env = os.environ | {
+            "SHOUWANG_ENV": "development",
+            "SHOUWANG_INSTANCE_PATH": str(Path(tmp) / "instance"),
+            "DATABASE_URL": url,
+            "SECRET_KEY": secret_key,
+            "SHOUWANG_DATA_KEY": data_key,
+        }
+        with gunicorn(env, Path(tmp) / "gunicorn.log") as (port, worker):
+            endpoints, samples = measure(port, worker, endpoints, args.rounds, args.requests)
+        sql = count_sql(app, endpoints)
+        with app.app_context():
+            db.engine.dispose()
+    backend = make_url(url).get_backend_name()
+    rows = summarise(endpoints, samples, sql)
+    title = f"{backend}, gunicorn 1 sync worker, {args.rounds} rounds × {args.requests} requests"
+    print_table(rows, skipped, title)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    result = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": backend,
+        "rounds": args.rounds,
+        "requests": args.requests,
+        "clock_ticks_per_s": TICKS,
+        "endpoints": rows,
+        "not_built_yet": skipped,
+    }
+    (out / "http_ratio.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BenchError as error:
+        sys.exit(f"http_ratio: {error}")
