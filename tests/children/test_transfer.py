@@ -261,7 +261,8 @@ def test_a_child_who_comes_back_returns_to_the_card_kept_here(
     [(hongxing_id, _status)] = cards_with_name(app, "hongxing", child["name"])
     post(other, f"/s/hongxing/transfers/children/{hongxing_id}/send", {"school": "yangguang"})
     back_link = re.search(
-        rf'href="/s/yangguang/transfers/(\d+)">\s*<span class="main"><span class="title">{child["name"]}<',
+        rf'href="/s/yangguang/transfers/(\d+)">\s*'
+        rf'<span class="main"><span class="title">{child["name"]}<',
         text_of(principal.get("/s/yangguang/transfers/")),
     )
     response = post(
