@@ -11,6 +11,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.conftest import app_session
+from webapp.care.kinds import KINDS
+from webapp.care.models import CarePhoto, CareRecord
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
@@ -25,11 +27,14 @@ ID_PARAMETERS = {
     "year_id": (SchoolYear, "id"),
     "transfer_id": (ChildTransfer, "id"),
     "batch_uid": (ImportBatch, "uid"),
+    "record_id": (CareRecord, "id"),
+    "photo_id": (CarePhoto, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {
     "section": ["identity", "living", "care"],
     "relation": ["father", "mother"],
+    "kind": [kind.value for kind in KINDS],
 }
 SCOPE_PARAMETERS = {"tenant_slug", "unit_slug"}
 

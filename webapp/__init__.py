@@ -87,6 +87,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
+    from webapp.care.routes import bp as care_bp
     from webapp.children.roster_routes import bp as roster_bp
     from webapp.children.routes import bp as children_bp
     from webapp.children.survey_routes import bp as survey_bp
@@ -98,7 +99,15 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(tenants_bp)
-    school_pages = [school_home_bp, children_bp, survey_bp, roster_bp, transfers_bp, setup_bp]
+    school_pages = [
+        school_home_bp,
+        children_bp,
+        survey_bp,
+        roster_bp,
+        transfers_bp,
+        setup_bp,
+        care_bp,
+    ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))
 

@@ -1,7 +1,19 @@
 """Every model, imported once so the metadata (and Alembic) knows the whole schema."""
 
 from webapp.auth.models import LoginThrottle, User
-from webapp.care.models import Pairing
+from webapp.care.models import (
+    ActivityParticipant,
+    CareActivity,
+    CareAlert,
+    CarePhoto,
+    CareRecord,
+    DutyCadence,
+    IndividualPlan,
+    LearningPlan,
+    Pairing,
+    PlanReview,
+    TermScore,
+)
 from webapp.children.models import (
     Child,
     ChildStatusChange,
@@ -17,22 +29,32 @@ from webapp.core.org import Membership, OrgUnit, Tenant, UnitMembership
 from webapp.tenants.models import SchoolYear, Term
 
 __all__ = [
+    "ActivityParticipant",
     "AuditEvent",
+    "CareActivity",
+    "CareAlert",
+    "CarePhoto",
+    "CareRecord",
     "Child",
     "ChildStatusChange",
     "ChildTransfer",
+    "DutyCadence",
     "Guardian",
     "ImportBatch",
+    "IndividualPlan",
+    "LearningPlan",
     "LoginThrottle",
     "Membership",
     "OrgUnit",
     "Pairing",
     "Parent",
+    "PlanReview",
     "SchoolClass",
     "SchoolYear",
     "SurveyConfirmation",
     "Tenant",
     "Term",
+    "TermScore",
     "UnitMembership",
     "User",
 ]

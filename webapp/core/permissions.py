@@ -41,6 +41,11 @@ ROSTER_ROLES = frozenset(
     {Role.COUNSELLOR, Role.SAFETY_LEAD, Role.ROOM_KEEPER, Role.DORM_SUPERVISOR}
 )
 
+# Staff who care for children themselves: talks, visits, calls, growth and learning records.
+CARERS = CLASS_ROLES | {Role.TEACHER, Role.PRINCIPAL, Role.COORDINATOR, Role.COUNSELLOR}
+# Counselling records and individual plans are seen by these two roles and nobody else.
+COUNSELLING_ROLES = frozenset({Role.COUNSELLOR, Role.PRINCIPAL})
+
 # permission → the roles that hold it. Read a row to see who may do that act. Which children
 # an act may touch (own class, paired children) is decided by children.access.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -62,6 +67,22 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "children.export": LEADERS | CLASS_ROLES,
     "children.export_unmasked": frozenset({Role.PRINCIPAL, Role.ARCHIVIST}),
     "children.transfer": LEADERS,
+    # Care work. Which children each act may touch is decided by care.access.
+    "care.timeline": SCHOOL_ROLES,
+    "care.talk": CARERS | {Role.VOLUNTEER},
+    "care.home_visit": CARERS,
+    "care.parent_contact": CARERS | {Role.VOLUNTEER},
+    "care.family_call": CARERS | {Role.ROOM_KEEPER},
+    "care.letter_home": CARERS | {Role.ROOM_KEEPER},
+    "care.counselling": COUNSELLING_ROLES,
+    "care.individual_plan": COUNSELLING_ROLES,
+    "care.learning": CARERS,
+    "care.assistance": LEADERS | CLASS_ROLES,
+    "care.growth": CARERS,
+    "care.activity": CARERS | {Role.ROOM_KEEPER},
+    "care.pairings": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    "care.coverage": LEADERS,
+    "care.cadences": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
     "oversight.view": UNIT_ROLES,
 }
 
