@@ -53,3 +53,12 @@ KINDS: dict[CareKind, KindSpec] = {
 def spec_for(value: str) -> KindSpec | None:
     kind = CareKind._value2member_map_.get(value)
     return KINDS.get(kind) if kind is not None else None
+
+
+GENERIC_VIEW = "care/kinds/generic_view.html"
+
+
+def view_template(kind: CareKind) -> str:
+    """How a record of this kind reads; a kind with no entry form yet reads generically."""
+    spec = KINDS.get(kind)
+    return spec.view_template if spec is not None else GENERIC_VIEW

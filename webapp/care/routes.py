@@ -13,7 +13,7 @@ from flask_login import current_user
 from webapp.care import queries, service
 from webapp.care.access import RECORD_PERMISSION, may_read, may_record
 from webapp.care.forms import AmendForm, FollowUpDoneForm
-from webapp.care.kinds import KINDS, KindSpec, spec_for
+from webapp.care.kinds import KINDS, KindSpec, spec_for, view_template
 from webapp.care.models import CareKind, CareRecord
 from webapp.children.access import Access
 from webapp.children.models import Child
@@ -137,7 +137,7 @@ def show_record(record_id: int) -> Response:
         "care/record.html",
         record=record,
         child=child,
-        spec=KINDS[record.kind],
+        view_template=view_template(record.kind),
         amendments=service.amendments_of(db.session, [record.id]).get(record.id, []),
         may_edit=service.may_edit(record, current_user.id),
         editable_until=service.editable_until(record),
@@ -159,7 +159,7 @@ def edit_record(record_id: int) -> Response:
     if not service.may_edit(record, current_user.id):
         flash(_("This record can no longer be changed; add a correction instead."), "info")
         return redirect(url_for(".show_record", record_id=record.id), code=303)
-    spec = KINDS[record.kind]
+    spec = KINDS.get(record.kind) or abort(404)
     form = spec.form(**spec.form_options(child))
     if not form.is_submitted():
         form.from_record(record)
@@ -191,7 +191,7 @@ def amend_record(record_id: int) -> Response:
     record, child, _access = load_record(record_id)
     if not may_amend(record):
         abort(404)
-    spec = KINDS[record.kind]
+    spec = KINDS.get(record.kind) or abort(404)
     form, amend_form = spec.form(**spec.form_options(child)), AmendForm()
     if not form.is_submitted():
         form.from_record(record)
