@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -55,6 +56,7 @@ from bench.bench_wsgi import MINIMAL_PATH, build_app  # noqa: E402
 from webapp.config import normalise_database_url  # noqa: E402
 from webapp.core.cn import name_search_keys  # noqa: E402
 from webapp.core.crypto import generate_data_key  # noqa: E402
+from webapp.core.i18n import SCHOOL_TIMEZONE  # noqa: E402
 from webapp.demo import DEMO_PASSWORD  # noqa: E402
 from webapp.demo.data import load_demo_data  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -87,7 +89,7 @@ class Endpoint(TypedDict, total=False):
     path: Required[str | Callable[[Client], str] | None]  # None: not built yet
     kind: Required[str]  # page, partial, post, report (and the baseline)
     headers: dict[str, str]
-    form: dict[str, str]
+    form: dict[str, str] | Callable[[], dict[str, str]]  # a callable: a fresh form per request
     anonymous: bool  # on the cookie-less connection
     expect: int  # the status it must answer, 200 unless said
 
@@ -126,6 +128,30 @@ def initials_search(client: Client) -> str:
     return f"{SCHOOL}/children/?q={quote(initials)}"
 
 
+def first_child_id(client: Client) -> str:
+    return first_child_card(client).rsplit("/", 1)[1]
+
+
+def talk_form(client: Client) -> str:
+    return f"{SCHOOL}/care/records/new/talk?child_id={first_child_id(client)}"
+
+
+def timeline(client: Client) -> str:
+    return f"{SCHOOL}/care/children/{first_child_id(client)}/timeline"
+
+
+def new_talk() -> dict[str, str]:
+    """A talk as the form sends it, each with its own uid: every POST makes a new record."""
+    return {
+        "uid": str(uuid.uuid4()),
+        "topics": "study",
+        "mood": "4",
+        "notes": "聊了这周的学习和生活，她说想妈妈了。",
+        "channel": "face_to_face",
+        "happened_on": datetime.now(SCHOOL_TIMEZONE).date().isoformat(),
+    }
+
+
 BASELINE: Endpoint = {
     "name": "minimal (baseline)",
     "method": "GET",
@@ -153,9 +179,22 @@ ENDPOINTS: list[Endpoint] = [
         "kind": "partial",
     },
     # Not built yet: give each a path (or a callable) when its page lands.
-    {"name": "talk form", "method": "GET", "path": None, "kind": "page"},
-    {"name": "talk POST", "method": "POST", "path": None, "kind": "post", "expect": 303},
-    {"name": "timeline partial", "method": "GET", "path": None, "kind": "partial"},
+    {"name": "talk form", "method": "GET", "path": talk_form, "kind": "page"},
+    {
+        "name": "talk POST",
+        "method": "POST",
+        "path": talk_form,
+        "form": new_talk,
+        "kind": "post",
+        "expect": 303,
+    },
+    {
+        "name": "timeline partial",
+        "method": "GET",
+        "path": timeline,
+        "headers": {"HX-Request": "true", "HX-Target": "timeline"},
+        "kind": "partial",
+    },
     {"name": "roll call POST", "method": "POST", "path": None, "kind": "post", "expect": 303},
     {"name": "coverage board", "method": "GET", "path": None, "kind": "report"},
     {"name": "oversight rollup", "method": "GET", "path": None, "kind": "report"},
@@ -218,7 +257,8 @@ def call(client: Client, endpoint: Endpoint) -> None:
     method, path, headers = endpoint["method"], str(endpoint["path"]), endpoint.get("headers", {})
     if method == "POST":
         headers = {**headers, "X-CSRFToken": client.csrf_token}
-    status, body = client.request(method, path, headers, endpoint.get("form"))
+    form = endpoint.get("form")
+    status, body = client.request(method, path, headers, form() if callable(form) else form)
     expected = endpoint.get("expect", 200)
     if status != expected or (endpoint["kind"] == "partial" and "<html" in body):
         raise BenchError(
