@@ -4,6 +4,8 @@ the sending school keeps its record; nothing of the card shows before acceptance
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import date
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,6 +14,8 @@ from sqlalchemy import func, select
 from tests.children.test_card import class_child, post
 from tests.conftest import app_session
 from tests.helpers import log_in, text_of
+from webapp.care import service as care_service
+from webapp.care.models import CareKind
 from webapp.children import service
 from webapp.children.models import (
     Child,
@@ -290,3 +294,35 @@ def test_another_schools_transfer_is_not_found(app: Flask) -> None:
             other, f"/s/hongxing/transfers/{transfer_id}/decline", {"reason": "不是我们的"}
         )
         assert response.status_code == 404
+
+
+def test_care_records_travel_with_the_card_but_counselling_stays(
+    app: Flask, principal: FlaskClient
+) -> None:
+    child = class_child(app)
+    with app_session(app, "yangguang") as session:
+        card = session.get(Child, child["id"])
+        for kind, notes in (
+            (CareKind.TALK, "谈到想念妈妈"),
+            (CareKind.COUNSELLING, "辅导内容保密"),
+        ):
+            care_service.record_care(
+                session,
+                uid=uuid.uuid4(),
+                child=card,
+                kind=kind,
+                author_id=None,
+                happened_on=date(2026, 11, 2),
+                notes=notes,
+            )
+    send_to_hongxing(principal, child["id"])
+    other = hongxing_principal(app)
+    transfer_id = waiting_transfer_id(other)
+    post(
+        other,
+        f"/s/hongxing/transfers/{transfer_id}/accept",
+        {"class_id": hongxing_class_id(app), "effective_on": "2026-11-30"},
+    )
+    copy = text_of(other.get(f"/s/hongxing/transfers/{transfer_id}"))
+    assert "谈到想念妈妈" in copy and "谈心" in copy
+    assert "辅导内容保密" not in copy

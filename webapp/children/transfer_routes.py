@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from webapp.care.models import CareKind
 from webapp.children import queries, service, transfers
 from webapp.children.access import Access, access_to
 from webapp.children.disclosure import masked_value
@@ -256,6 +257,7 @@ def decline(transfer_id: int) -> Response:
 class CopySection:
     title: str
     rows: list[tuple[str, str]] = field(default_factory=list)
+    empty: str = ""
 
 
 def _yes_no(value: bool) -> str:
@@ -353,4 +355,10 @@ def copy_sections(copy: dict) -> list[CopySection]:
         extra = [part for part in (change.get("school"), change.get("reason")) if part]
         history.rows.append((_day(change["effective_on"]), " · ".join([text, *extra])))
     sections.append(history)
+    records = CopySection(_("Care records"), empty=_("No record yet."))
+    for record in copy.get("records", []):
+        label = CareKind(record["kind"]).label
+        who = " · ".join(part for part in (label, record.get("author")) if part)
+        records.rows.append((_day(record["happened_on"]), f"{who}：{record.get('notes') or ''}"))
+    sections.append(records)
     return sections

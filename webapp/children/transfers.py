@@ -20,8 +20,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from webapp.care.models import RESTRICTED_KINDS, CareRecord
 from webapp.children import service
 from webapp.children.models import (
     CareAbility,
@@ -161,6 +162,28 @@ def snapshot_of(child: Child, school: Tenant) -> dict[str, Any]:
     }
 
 
+def care_history(session: Session, child: Child) -> list[dict[str, Any]]:
+    """The child's care records as the new school reads them: kind, day, who, what was said
+    (as last corrected). Restricted records (counselling) stay with the school that made them."""
+    records = session.scalars(
+        select(CareRecord)
+        .options(selectinload(CareRecord.author))
+        .where(CareRecord.child_id == child.id, CareRecord.kind.not_in(RESTRICTED_KINDS))
+        .order_by(CareRecord.happened_at.desc(), CareRecord.id.desc())
+    ).all()
+    corrected = {r.amends_id: r for r in records if r.amends_id is not None}
+    return [
+        {
+            "kind": record.kind.value,
+            "happened_on": _day(record.happened_on),
+            "author": record.author.name if record.author else None,
+            "notes": (corrected.get(record.id) or record).notes,
+        }
+        for record in records
+        if record.amends_id is None
+    ]
+
+
 def read_snapshot(transfer: ChildTransfer) -> dict[str, Any]:
     return json.loads(transfer.snapshot)
 
@@ -181,7 +204,10 @@ def send(
     if child.status != ChildStatus.ACTIVE:
         raise TransferRefused("status")
     sending_school = session.get(Tenant, here)
-    snapshot = json.dumps(snapshot_of(child, sending_school), ensure_ascii=False)
+    snapshot = json.dumps(
+        snapshot_of(child, sending_school) | {"records": care_history(session, child)},
+        ensure_ascii=False,
+    )
     service.change_status(
         session,
         child,
