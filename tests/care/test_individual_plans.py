@@ -162,8 +162,11 @@ def test_the_principal_reads_the_plan_and_finds_it_from_the_card(
     child = class_children(app)[0]
     plan_id = start_plan(counsellor, child["id"])
     principal = switch_to(counsellor, "13800000001")
-    card = text_of(principal.get(f"/s/yangguang/children/{child['id']}"))
-    assert f"/plans/children/{child['id']}" in card
+    for start in (
+        f"/s/yangguang/children/{child['id']}",
+        f"/s/yangguang/care/children/{child['id']}/timeline",
+    ):
+        assert f"/plans/children/{child['id']}" in text_of(principal.get(start))
     assert f"/plans/{plan_id}" in text_of(principal.get(f"{BASE}/children/{child['id']}"))
     assert GOALS in text_of(principal.get(f"{BASE}/{plan_id}"))
 

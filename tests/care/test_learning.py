@@ -14,6 +14,7 @@ from tests.care.people import class_children, post, proxy_parent_of, switch_to
 from tests.conftest import app_session
 from tests.helpers import text_of
 from webapp.care.models import LearningPlan, TermScore
+from webapp.children.models import Child, SchoolClass
 from webapp.core.audit import AuditEvent
 from webapp.demo.data import VOLUNTEER_PHONE
 from webapp.tenants.models import Term
@@ -56,6 +57,11 @@ def test_a_class_teacher_makes_a_term_plan_with_a_classmate_as_helper(
 ) -> None:
     child, buddy = class_children(app)[:2]
     term = demo_terms(app)[0]
+    for start in (
+        f"/s/yangguang/children/{child['id']}",
+        f"/s/yangguang/care/children/{child['id']}/timeline",
+    ):
+        assert f"/learning/children/{child['id']}" in text_of(teacher.get(start))
     form = text_of(teacher.get(f"{BASE}/children/{child['id']}/plans/new"))
     assert buddy["name"] in form and f"child:{buddy['id']}" in form
     assert "王丽" in form  # staff are offered as helpers too
@@ -174,3 +180,23 @@ def test_learning_support_needs_a_pairing_or_the_class(app: Flask, client: Flask
     switch_to(client, proxy_parent_of(app, paired["id"]))  # a teacher of another class
     page = client.get(f"{BASE}/children/{paired['id']}")
     assert page.status_code == 200 and "学习帮扶" in text_of(page)
+
+
+def test_a_plan_keeps_its_helper_after_the_helper_changed_class(
+    app: Flask, teacher: FlaskClient
+) -> None:
+    child, buddy = class_children(app)[:2]
+    term = demo_terms(app)[0]
+    data = plan_form(term["id"], helper=f"child:{buddy['id']}")
+    made = post(teacher, f"{BASE}/children/{child['id']}/plans/new", data)
+    plan_id = int(re.search(r"#plan-(\d+)", made.headers["Location"]).group(1))
+    with app_session(app, "yangguang") as session:
+        other_class = session.scalar(select(SchoolClass.id).where(SchoolClass.name == "四年级一班"))
+        session.get(Child, buddy["id"]).class_id = other_class
+    edit = text_of(teacher.get(f"{BASE}/plans/{plan_id}/edit"))
+    assert f'selected value="child:{buddy["id"]}"' in edit
+    saved = post(teacher, f"{BASE}/plans/{plan_id}/edit", {**data, "goals": "期末数学 85 分"})
+    assert saved.status_code == 303
+    with app_session(app, "yangguang") as session:
+        plan = session.get(LearningPlan, plan_id)
+        assert plan.helper_child_id == buddy["id"] and plan.goals == "期末数学 85 分"

@@ -28,13 +28,17 @@ NEEDED = Access.PAIRING
 TERMS_TO_SCORE = 4  # the latest terms offered for entering scores
 
 
-def plan_form(child: Child, **kwargs: object) -> LearningPlanForm:
-    return LearningPlanForm(
-        terms=learning.terms(db.session),
-        staff=learning.staff_helpers(db.session),
-        classmates=learning.classmates(db.session, child),
-        **kwargs,
-    )
+def plan_form(child: Child, plan: LearningPlan | None = None) -> LearningPlanForm:
+    """The plan's form, offering the school's staff and the child's classmates as helpers,
+    and the plan's own helper even if they have left since."""
+    staff = learning.staff_helpers(db.session)
+    classmates = learning.classmates(db.session, child)
+    if plan is not None and plan.helper_user_id not in (None, *(i for i, _n in staff)):
+        staff.append((plan.helper_user_id, plan.helper_user.name))
+    if plan is not None and plan.helper_child_id not in (None, *(i for i, _n in classmates)):
+        helper = db.session.get(Child, plan.helper_child_id)
+        classmates.append((helper.id, helper.name))
+    return LearningPlanForm(terms=learning.terms(db.session), staff=staff, classmates=classmates)
 
 
 @bp.route("/children/<int:child_id>")
@@ -102,7 +106,7 @@ def edit_plan(learning_plan_id: int) -> Response:
     if plan is None:
         abort(404)
     child, _access = load_child(plan.child_id, need=NEEDED)
-    form = plan_form(child)
+    form = plan_form(child, plan)
     del form.term_id  # a plan belongs to its term
     if not form.is_submitted():
         form.from_plan(plan)
