@@ -38,6 +38,7 @@ def create_app(env: str | None = None, config: dict[str, Any] | None = None) -> 
 
 def _init_extensions(app: Flask) -> None:
     import webapp.models  # noqa: F401 - every model mapped before the first query
+    from webapp.care.record_forms import readable_details
     from webapp.core import assets, errors, i18n, security
     from webapp.core.db import configure_sqlite
     from webapp.core.permissions import Role, can
@@ -55,7 +56,7 @@ def _init_extensions(app: Flask) -> None:
     assets.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    app.jinja_env.globals.update(can=can, Role=Role)
+    app.jinja_env.globals.update(can=can, Role=Role, care_details=readable_details)
 
 
 def _init_login(app: Flask) -> None:
@@ -87,6 +88,8 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
+    from webapp.care.learning_routes import bp as learning_bp
+    from webapp.care.plan_routes import bp as plans_bp
     from webapp.care.routes import bp as care_bp
     from webapp.children.roster_routes import bp as roster_bp
     from webapp.children.routes import bp as children_bp
@@ -107,6 +110,8 @@ def _register_blueprints(app: Flask) -> None:
         transfers_bp,
         setup_bp,
         care_bp,
+        plans_bp,
+        learning_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.care.forms import CareForm, TalkForm
 from webapp.care.models import CareKind, CareRecord
+from webapp.care.record_forms import AssistanceForm, CounsellingForm, GrowthForm
 from webapp.children.models import Child
 
 
@@ -47,6 +48,9 @@ class KindSpec:
 
 KINDS: dict[CareKind, KindSpec] = {
     CareKind.TALK: KindSpec(CareKind.TALK, TalkForm, _l("New talk")),
+    CareKind.COUNSELLING: KindSpec(CareKind.COUNSELLING, CounsellingForm, _l("New counselling")),
+    CareKind.ASSISTANCE: KindSpec(CareKind.ASSISTANCE, AssistanceForm, _l("New assistance")),
+    CareKind.GROWTH: KindSpec(CareKind.GROWTH, GrowthForm, _l("New growth record")),
 }
 
 

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.care import queries, service
-from webapp.care.access import RECORD_PERMISSION, may_read, may_record
+from webapp.care.access import RECORD_PERMISSION, may_read, may_record, sees_restricted
 from webapp.care.forms import AmendForm, FollowUpDoneForm
 from webapp.care.kinds import KINDS, KindSpec, spec_for, view_template
-from webapp.care.models import CareKind, CareRecord
+from webapp.care.models import RESTRICTED_KINDS, CareKind, CareRecord
 from webapp.children.access import Access
 from webapp.children.models import Child
 from webapp.children.routes import load_child
@@ -233,7 +233,10 @@ def follow_up_done(record_id: int) -> Response:
         return render(
             "care/record.html", partial="care/_follow_up.html", target=target, record=record
         )
-    flash(_("Follow-up marked done."), "success")
+    if record.kind == CareKind.GROWTH:
+        flash(_("Wish marked fulfilled."), "success")
+    else:
+        flash(_("Follow-up marked done."), "success")
     return redirect(url_for(".show_record", record_id=record.id), code=303)
 
 
@@ -252,6 +255,7 @@ def timeline(child_id: int) -> Response:
         kind=kind,
     )
     partial = "care/_timeline_more.html" if wants_partial(TIMELINE_MORE) else "care/_timeline.html"
+    restricted = sees_restricted(g.roles)  # not even the name of a restricted kind to others
     return render(
         "care/timeline.html",
         partial=partial,
@@ -259,9 +263,11 @@ def timeline(child_id: int) -> Response:
         child=child,
         page=page,
         kind=kind,
-        kinds=[k for k in CareKind if k in KINDS],
+        kinds=[k for k in CareKind if k in KINDS and (k not in RESTRICTED_KINDS or restricted)],
         specs=KINDS,
         recordable=[s for s in KINDS.values() if may_record(s.kind, access, g.roles)],
+        access=access,
+        Access=Access,
     )
 
 
