@@ -85,3 +85,46 @@ def test_dates_read_the_chinese_way(app: Flask) -> None:
     with app.test_request_context():
         template = app.jinja_env.from_string("{{ d|long_date }}|{{ d|date_with_weekday }}")
         assert template.render(d=date(2026, 11, 22)) == "2026年11月22日|2026年11月22日星期日"
+
+
+def choice_labels_in_english() -> set[str]:
+    """The English label of every choice (性别, 话题, 情绪 …) whose Chinese differs."""
+    import webapp.models  # noqa: F401 - every Choice defined
+    from webapp.core.choices import Choice
+
+    def subclasses(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *subclasses(sub))]
+
+    zh = catalogue("zh_Hans_CN")
+    labels = set()
+    for choice in subclasses(Choice):
+        for member in choice:
+            message_id = str(member._label._args[0]) if hasattr(member._label, "_args") else ""
+            message = zh.get(message_id)
+            if message is not None and message.string and message.string != message_id:
+                labels.add(message_id)
+    return labels
+
+
+def test_no_page_shows_a_choice_in_english(app: Flask, client: FlaskClient) -> None:
+    """Option labels are translated when the page is drawn, not when the form class is made."""
+    import re
+
+    from tests.helpers import log_in
+    from tests.routes import ids_of, school_rules, urls_for
+
+    english = choice_labels_in_english()
+    assert {"Study", "Working away", "Very low"} <= english
+    ids = ids_of(app, "yangguang", limit=1)
+    for phone in ("13800000001", "13800000002"):
+        log_in(client, phone)
+        for rule in school_rules(app):
+            if "GET" not in rule.methods:
+                continue
+            for url in urls_for(rule, "yangguang", ids):
+                response = client.get(url)
+                if response.status_code != 200 or response.mimetype != "text/html":
+                    continue
+                shown = set(re.findall(r">\s*([A-Za-z][A-Za-z ,'()-]+?)\s*<", text_of(response)))
+                assert not shown & english, f"{url} shows {sorted(shown & english)[:3]}"
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/me")})

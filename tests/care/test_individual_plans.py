@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from tests.care.people import COUNSELLOR_PHONE, add_member, class_children, post, switch_to
 from tests.conftest import app_session
 from tests.helpers import csrf_token, log_in, text_of
 from webapp.care.models import IndividualPlan, PlanReview
-from webapp.core.audit import AuditEvent
+from webapp.core.audit import AuditAction, AuditEvent
 from webapp.core.i18n import local_today
 from webapp.core.permissions import Role
 from webapp.core.tenancy import ALL_TENANTS
@@ -89,10 +89,20 @@ def test_the_counsellor_starts_a_plan_reviews_it_and_ends_it(
     with app_session(app, "yangguang") as session:
         logged = session.scalars(
             select(AuditEvent.fields_json).where(
-                AuditEvent.subject == "individual_plan", AuditEvent.subject_id == plan_id
+                AuditEvent.subject == "individual_plan",
+                AuditEvent.subject_id == plan_id,
+                AuditEvent.action != AuditAction.VIEW,
             )
         ).all()
         assert len(logged) == 5  # started, two reviews, the outcome as a review, ended
+        opened = session.scalar(
+            select(func.count()).where(
+                AuditEvent.subject == "individual_plan",
+                AuditEvent.subject_id == plan_id,
+                AuditEvent.action == AuditAction.VIEW,
+            )
+        )
+        assert opened >= 3  # each time the counsellor opened the plan
         assert not [f for f in logged if GOALS in (f or "")]  # names of fields, never values
         plan = session.get(IndividualPlan, plan_id)
         assert GOALS not in plan.goals_sealed  # sealed

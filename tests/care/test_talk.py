@@ -411,3 +411,47 @@ def test_a_follow_up_is_marked_done_in_place(app: Flask, teacher: FlaskClient) -
             )
         ).all()
     assert AuditAction.UPDATE in actions
+
+
+def test_a_form_sent_again_for_another_child_makes_nothing(
+    app: Flask, teacher: FlaskClient
+) -> None:
+    """A uid belongs to the record it made: copied onto another child's form it finds nothing
+    and reveals nothing of that record."""
+    first_id, _name = child_of(app)
+    form = talk(teacher, first_id)
+    teacher.post(talk_url(first_id), data=form)
+    with app_session(app, "yangguang") as session:
+        second_id = session.scalars(
+            select(Child.id)
+            .join(Child.school_class)
+            .where(SchoolClass.name == CLASS, Child.id != first_id)
+            .order_by(Child.id)
+        ).first()
+    response = teacher.post(talk_url(second_id), data=form, headers=ENTRY)
+    assert response.status_code == 400
+    assert "聊了期中考试" not in text_of(response)
+    assert talks_of(app, second_id) == []
+
+
+def test_opening_a_counselling_record_is_logged(app: Flask, client: FlaskClient) -> None:
+    child_id, _name = child_of(app)
+    with app_session(app, "yangguang") as session:
+        record_id = service.record_care(
+            session,
+            uid=uuid.uuid4(),
+            child=session.get(Child, child_id),
+            kind=CareKind.COUNSELLING,
+            author_id=None,
+            happened_on=local_today(),
+            notes="辅导",
+        ).record.id
+    log_in(client, "13800000001")
+    assert client.get(f"/s/yangguang/care/records/{record_id}").status_code == 200
+    with app_session(app, "yangguang") as session:
+        opened = session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.subject == "care_record", AuditEvent.subject_id == record_id
+            )
+        ).all()
+    assert AuditAction.VIEW in opened

@@ -123,7 +123,7 @@ class TalkForm(CareForm):
     channel = RadioField(
         _l("How"),
         choices=options(
-            (c.value, c.label) for c in (Channel.FACE_TO_FACE, Channel.PHONE, Channel.VIDEO)
+            (c.value, c.lazy_label) for c in (Channel.FACE_TO_FACE, Channel.PHONE, Channel.VIDEO)
         ),
         default=Channel.FACE_TO_FACE.value,
     )

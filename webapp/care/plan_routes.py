@@ -15,11 +15,12 @@ from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.care import plans
+from webapp.care import plans, service
 from webapp.care.models import IndividualPlan
 from webapp.care.plan_forms import EndPlanForm, PlanForm, ReviewForm
 from webapp.children.models import Child
 from webapp.children.routes import load_child
+from webapp.core.db import writes_on_get
 from webapp.core.htmx import render
 from webapp.core.permissions import can
 from webapp.extensions import db
@@ -88,9 +89,19 @@ def new_plan(child_id: int) -> Response:
 
 
 @bp.route("/<int:plan_id>")
+@writes_on_get
 @restricted
 def show_plan(plan_id: int) -> Response:
     plan, child = load_plan(plan_id)
+    # Opening a restricted plan is a disclosure: logged before it is shown.
+    service.record_opened(
+        db.session,
+        child_id=child.id,
+        subject="individual_plan",
+        subject_id=plan.id,
+        actor_id=current_user.id,
+    )
+    db.session.commit()
     return show(plan, child, ReviewForm(started_on=plan.started_on))
 
 

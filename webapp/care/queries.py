@@ -108,6 +108,7 @@ def open_follow_ups(
             select(CareRecord)
             .where(
                 CareRecord.child_id == child.id,
+                CareRecord.amends_id.is_(None),  # a follow-up is done on the original
                 CareRecord.follow_up_sealed.is_not(None),
                 CareRecord.follow_up_done_on.is_(None),
                 readable_records(user_id, access, roles),

@@ -18,6 +18,7 @@ from webapp.care.models import RESTRICTED_KINDS, CareKind, CareRecord
 from webapp.children.access import Access
 from webapp.children.models import Child
 from webapp.children.routes import load_child
+from webapp.core.db import writes_on_get
 from webapp.core.files import load_photo
 from webapp.core.htmx import render, wants_partial
 from webapp.core.i18n import local_today
@@ -73,15 +74,18 @@ def new_record(kind: str) -> Response:
         abort(404)
     form = spec.form(**spec.form_options(child))
     if form.validate_on_submit():
-        saved = service.record_care(
-            db.session,
-            uid=form.uid_value,
-            child=child,
-            kind=spec.kind,
-            author_id=current_user.id,
-            happened_on=form.happened_on.data,
-            **form.record_values(),
-        )
+        try:
+            saved = service.record_care(
+                db.session,
+                uid=form.uid_value,
+                child=child,
+                kind=spec.kind,
+                author_id=current_user.id,
+                happened_on=form.happened_on.data,
+                **form.record_values(),
+            )
+        except service.UidTaken:
+            abort(400)  # a form copied from another child's page: reload and start afresh
         if saved.created:
             spec.after_create(saved.record, form, current_user.id)
         db.session.commit()
@@ -128,11 +132,21 @@ def pick_child(spec: KindSpec) -> Response:
 
 
 @bp.route("/records/<int:record_id>")
+@writes_on_get
 @permission_required("care.timeline")
 def show_record(record_id: int) -> Response:
     record, child, _access = load_record(record_id)
     if record.amends_id is not None:  # an amendment is read beside its original
         return redirect(url_for(".show_record", record_id=record.amends_id) + f"#r{record.id}")
+    if record.is_restricted:  # opening a counselling record is a disclosure, and is logged
+        service.record_opened(
+            db.session,
+            child_id=child.id,
+            subject="care_record",
+            subject_id=record.id,
+            actor_id=current_user.id,
+        )
+        db.session.commit()
     return render(
         "care/record.html",
         record=record,

@@ -63,6 +63,10 @@ RECORD_FIELDS = frozenset(
 )
 
 
+class UidTaken(ValueError):
+    """The form's uid already belongs to a record of another child or kind."""
+
+
 class ReadOnlyRecord(ValueError):
     """The grace period is over, or the editor is not the author: amend instead."""
 
@@ -106,7 +110,7 @@ def record_care(
     """One care record, once. A second call with the same uid returns the first record."""
     existing = find_by_uid(session, uid)
     if existing is not None:
-        return Saved(existing, created=False)
+        return Saved(_same_entry(existing, child, kind), created=False)
     unknown = set(values) - RECORD_FIELDS
     if unknown:
         raise TypeError(f"not a care record field: {sorted(unknown)}")
@@ -132,7 +136,7 @@ def record_care(
         existing = find_by_uid(session, uid)
         if existing is None:
             raise
-        return Saved(existing, created=False)
+        return Saved(_same_entry(existing, child, kind), created=False)
     audit.record(
         session,
         AuditAction.CREATE if amends is None else AuditAction.UPDATE,
@@ -146,6 +150,14 @@ def record_care(
         _raise_alerts(session, record, child)
     session.flush()
     return Saved(record, created=True)
+
+
+def _same_entry(existing: CareRecord, child: Child, kind: CareKind) -> CareRecord:
+    """A uid sent again names the record it made; sent with another child or kind it is a form
+    reused by mistake (or a guess), and finds nothing."""
+    if existing.child_id != child.id or existing.kind != kind:
+        raise UidTaken()
+    return existing
 
 
 def group_member_uid(group_uid: uuid.UUID, child_id: int) -> uuid.UUID:
@@ -351,6 +363,21 @@ def _raise_alerts(session: Session, talk: CareRecord, child: Child) -> None:
                     child_id=child.id, record_id=talk.id, kind=kind, recipient_id=recipient_id
                 )
             )
+
+
+def record_opened(
+    session: Session, *, child_id: int, subject: str, subject_id: int, actor_id: int
+) -> None:
+    """Opening a restricted record (counselling, an individual plan) is a disclosure: logged."""
+    audit.record(
+        session,
+        AuditAction.VIEW,
+        actor_id=actor_id,
+        subject=subject,
+        subject_id=subject_id,
+        child_id=child_id,
+    )
+    session.flush()
 
 
 def acknowledge_alert(session: Session, alert: CareAlert) -> None:

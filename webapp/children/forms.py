@@ -294,7 +294,7 @@ class StatusForm(BaseForm):
     status = SelectField(
         _l("New status"),
         choices=options(
-            (s.value, s.label)
+            (s.value, s.lazy_label)
             for s in (ChildStatus.ACTIVE, ChildStatus.GRADUATED, ChildStatus.DROPPED_OUT)
         ),
     )

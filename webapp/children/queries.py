@@ -27,11 +27,11 @@ _LATIN = re.compile(r"^[a-z]+$")
 
 CARE_FILTERS = {
     "left_behind": _l("Left behind (any)"),
-    "both_parents": LeftBehindType.BOTH_PARENTS.label,
-    "one_parent": LeftBehindType.ONE_PARENT.label,
+    "both_parents": LeftBehindType.BOTH_PARENTS.lazy_label,
+    "one_parent": LeftBehindType.ONE_PARENT.lazy_label,
     "civil": _l("Left behind (civil-affairs definition)"),
     "migrant": _l("Living with migrant parents (随迁)"),
-    "none": LeftBehindType.NONE.label,
+    "none": LeftBehindType.NONE.lazy_label,
 }
 LEFT_SCHOOL = (ChildStatus.TRANSFERRED, ChildStatus.GRADUATED, ChildStatus.DROPPED_OUT)
 

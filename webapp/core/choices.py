@@ -21,10 +21,16 @@ class Choice(StrEnum):
     def label(self) -> str:
         return str(self._label)
 
+    @property
+    def lazy_label(self) -> Any:
+        """The label for module-level tables: translated only when it is shown."""
+        return self._label
+
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs for a WTForms SelectField or chips."""
-        return [(member.value, member.label) for member in cls]
+    def choices(cls) -> list[tuple[str, Any]]:
+        """(value, label) pairs for a WTForms SelectField or chips. The labels stay lazy, so a
+        form class built when the module loads still speaks the reader's language."""
+        return [(member.value, member.lazy_label) for member in cls]
 
     @classmethod
     def coerce(cls, value: Any) -> Self | None:
