@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import app_session
 from webapp.care.kinds import KINDS
-from webapp.care.models import CarePhoto, CareRecord
+from webapp.care.models import CarePhoto, CareRecord, Pairing
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
@@ -29,6 +29,7 @@ ID_PARAMETERS = {
     "batch_uid": (ImportBatch, "uid"),
     "record_id": (CareRecord, "id"),
     "photo_id": (CarePhoto, "id"),
+    "pairing_id": (Pairing, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {
