@@ -5,6 +5,7 @@ only the principal and coordinator change pairings; a child who leaves leaves ev
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 from flask import Flask
@@ -22,6 +23,7 @@ from tests.conftest import app_session
 from tests.helpers import log_in, text_of
 from webapp.auth.models import User
 from webapp.auth.service import find_user_by_phone
+from webapp.care import service
 from webapp.care.models import Pairing, PairingKind
 from webapp.children.models import Child, ChildStatus, LeftBehindType, SchoolClass
 from webapp.core.audit import AuditAction, AuditEvent
@@ -183,7 +185,14 @@ def test_one_staff_member_takes_several_children_in_one_go(
     children = left_behind_of_class(app)[:3]
     assert len(children) == 3
     unpair(app, *children)
-    chips = text_of(principal.get(ASSIGN, query_string={"class_id": children[0]["class_id"]}))
+    chips = text_of(
+        principal.get(
+            ASSIGN,
+            query_string={"class_id": children[0]["class_id"]},
+            headers={"HX-Request": "true", "HX-Target": "assign-form"},
+        )
+    )
+    assert chips.lstrip().startswith('<div id="assign-form">')  # the class's chips alone, for htmx
     for child in children:
         assert f'value="{child["id"]}"' in chips  # each unpaired child is a chip
     load = int(re.search(r"王丽 · 已结对(\d+)人", chips).group(1))  # the load each carries
@@ -457,3 +466,55 @@ def test_a_transferred_childs_pairings_end_when_the_other_school_accepts(
     assert active_pairings(app, child["id"]) == []
     history = text_of(principal.get(f"/s/yangguang/pairings/children/{child['id']}"))
     assert "学生离校：转出" in history
+
+
+def test_taps_at_the_same_moment_make_one_pairing(app: Flask) -> None:
+    """Eight requests pair the same person at once, each on its own connection and committed
+    (no rolled-back test transaction here): one pairing, the others refused. The rows are
+    removed afterwards."""
+    child = paired_child(app)
+    volunteer_id = user_id(app, VOLUNTEER_PHONE)
+    start = threading.Barrier(8, timeout=30)
+    outcomes: list[str] = []
+
+    def tap() -> None:
+        start.wait()
+        with app_session(app, "yangguang") as session:
+            found = session.get(Child, child["id"])
+            try:
+                service.pair(
+                    session,
+                    found,
+                    kind=PairingKind.VOLUNTEER,
+                    user_id=volunteer_id,
+                    started_on=local_today(),
+                    actor_id=None,
+                )
+                outcomes.append("paired")
+            except service.AlreadyPaired:
+                outcomes.append("refused")
+
+    taps = [threading.Thread(target=tap) for _ in range(8)]
+    try:
+        for thread in taps:
+            thread.start()
+        for thread in taps:
+            thread.join()
+        assert sorted(outcomes) == ["paired"] + ["refused"] * 7
+        assert len(active_pairings(app, child["id"], PairingKind.VOLUNTEER)) == 1
+    finally:
+        with app_session(app, "yangguang") as session:
+            made = session.scalars(
+                select(Pairing).where(
+                    Pairing.child_id == child["id"], Pairing.kind == PairingKind.VOLUNTEER
+                )
+            ).all()
+            for event in session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.subject == "pairing",
+                    AuditEvent.subject_id.in_([p.id for p in made]),
+                )
+            ):
+                session.delete(event)
+            for pairing in made:
+                session.delete(pairing)

@@ -98,9 +98,12 @@ def assign() -> Response:
             started_on=form.started_on.data,
             actor_id=current_user.id,
         )
+        messages = _told(result, picked, person.name, kind)
         db.session.commit()
-        _flash_result(result, person.name, kind)
-        if len(picked) == 1:  # the answer leads to the result, made now or the first time
+        for message, category in messages:
+            flash(message, category)
+        # The answer leads to the result, whether made now or the first time.
+        if len(picked) == 1:
             return redirect(url_for(".child", child_id=picked[0].id), code=303)
         return redirect(url_for(".board", class_id=class_id), code=303)
     return render(
@@ -116,38 +119,37 @@ def assign() -> Response:
     )
 
 
-def _flash_result(result: service.PairedChildren, name: str, kind: PairingKind) -> None:
-    def names(children: list[Child]) -> str:
-        return "、".join(child.name for child in children)
-
-    if result.made:
-        made = names([p.child for p in result.made])
-        flash(
-            _(
-                "Paired: %(name)s, %(kind)s of %(children)s.",
-                name=name,
-                kind=kind.label,
-                children=made,
-            ),
-            "success",
+def _told(
+    result: service.PairedChildren, picked: list[Child], name: str, kind: PairingKind
+) -> list[tuple[str, str]]:
+    """What the coordinator is told: who was paired, who was already, who has someone else."""
+    made = {pairing.child_id for pairing in result.made}
+    made_names = "、".join(child.name for child in picked if child.id in made)
+    already = "、".join(child.name for child in result.already)
+    taken = "、".join(child.name for child in result.taken)
+    told = []
+    if made_names:
+        message = _(
+            "Paired: %(name)s, %(kind)s of %(children)s.",
+            name=name,
+            kind=kind.label,
+            children=made_names,
         )
-    if result.already:
-        flash(
-            _(
-                "%(children)s already had %(name)s; nothing was added twice.",
-                children=names(result.already),
-                name=name,
-            ),
-            "info",
+        told.append((message, "success"))
+    if already:
+        message = _(
+            "%(children)s already had %(name)s; nothing was added twice.",
+            children=already,
+            name=name,
         )
-    if result.taken:
-        flash(
-            _(
-                "%(children)s already have another proxy parent: end that pairing first.",
-                children=names(result.taken),
-            ),
-            "warning",
+        told.append((message, "info"))
+    if taken:
+        message = _(
+            "%(children)s already have another proxy parent: end that pairing first.",
+            children=taken,
         )
+        told.append((message, "warning"))
+    return told
 
 
 def _child_on_roll(child_id: int) -> Child:
