@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import app_session
 from webapp.care.kinds import KINDS
-from webapp.care.models import CarePhoto, CareRecord, IndividualPlan, LearningPlan
+from webapp.care.models import CarePhoto, CareRecord, IndividualPlan, LearningPlan, Pairing
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
@@ -31,6 +31,7 @@ ID_PARAMETERS = {
     "photo_id": (CarePhoto, "id"),
     "plan_id": (IndividualPlan, "id"),
     "learning_plan_id": (LearningPlan, "id"),
+    "pairing_id": (Pairing, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

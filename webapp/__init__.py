@@ -89,6 +89,7 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
     from webapp.care.learning_routes import bp as learning_bp
+    from webapp.care.pairing_routes import bp as pairings_bp
     from webapp.care.plan_routes import bp as plans_bp
     from webapp.care.routes import bp as care_bp
     from webapp.children.roster_routes import bp as roster_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         care_bp,
         plans_bp,
         learning_bp,
+        pairings_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

@@ -393,6 +393,12 @@ class AlreadyPaired(ValueError):
     """This person already looks after this child in this way."""
 
 
+def _lock_pairings_of(session: Session, child: Child) -> None:
+    """Two taps at once wait for each other here (PostgreSQL; SQLite writers queue anyway), so
+    the second one sees the first one's pairing."""
+    session.execute(select(Child.id).where(Child.id == child.id).with_for_update())
+
+
 def pair(
     session: Session,
     child: Child,
@@ -412,6 +418,7 @@ def pair(
         if user_id is not None
         else Pairing.helper_child_id == helper_child_id,
     )
+    _lock_pairings_of(session, child)
     if session.scalar(active) is not None:
         raise AlreadyPaired()
     pairing = Pairing(
@@ -454,3 +461,52 @@ def end_pairing(
         reason=reason,
     )
     session.flush()
+
+
+@dataclass(frozen=True)
+class PairedChildren:
+    made: list[Pairing]
+    already: list[Child]  # this person looked after them already: a repeat, nothing made
+    taken: list[Child]  # another proxy parent looks after them: end that pairing first
+
+
+def pair_children(
+    session: Session,
+    children: Iterable[Child],
+    *,
+    kind: PairingKind,
+    user_id: int,
+    started_on: date,
+    actor_id: int | None,
+) -> PairedChildren:
+    """One person for several children at once. Sending the same choice again makes nothing
+    new; a child has one proxy parent, so a child who already has another one is left alone."""
+    made: list[Pairing] = []
+    already: list[Child] = []
+    taken: list[Child] = []
+    for child in children:
+        _lock_pairings_of(session, child)
+        if kind == PairingKind.PROXY_PARENT and session.scalar(
+            select(Pairing.id).where(
+                Pairing.child_id == child.id,
+                Pairing.kind == PairingKind.PROXY_PARENT,
+                Pairing.ended_on.is_(None),
+                Pairing.user_id != user_id,
+            )
+        ):
+            taken.append(child)
+            continue
+        try:
+            made.append(
+                pair(
+                    session,
+                    child,
+                    kind=kind,
+                    user_id=user_id,
+                    started_on=started_on,
+                    actor_id=actor_id,
+                )
+            )
+        except AlreadyPaired:
+            already.append(child)
+    return PairedChildren(made, already, taken)

@@ -22,8 +22,9 @@ from webapp.children.models import Child, ChildStatus, SchoolClass
 from webapp.core.permissions import CLASS_ROLES, Role, can
 
 ON_ROLL = (ChildStatus.ACTIVE, ChildStatus.TRANSFER_PENDING)
+# Roles a pairing opens a child to (a counsellor may be a proxy parent too).
 PAIRED_ROLES = frozenset(
-    {Role.TEACHER, Role.VOLUNTEER, Role.CLASS_TEACHER, Role.KINDERGARTEN_TEACHER}
+    {Role.TEACHER, Role.VOLUNTEER, Role.CLASS_TEACHER, Role.KINDERGARTEN_TEACHER, Role.COUNSELLOR}
 )
 
 

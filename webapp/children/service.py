@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from webapp.care.models import Pairing
 from webapp.children.models import (
     Child,
     ChildStatus,
@@ -21,7 +23,7 @@ from webapp.children.models import (
     Stage,
     StatusKind,
 )
-from webapp.children.queries import find_by_id_numbers
+from webapp.children.queries import LEFT_SCHOOL, find_by_id_numbers
 from webapp.core import audit
 from webapp.core.audit import AuditAction
 from webapp.core.cn import name_search_keys
@@ -332,8 +334,36 @@ def change_status(
         fields=["status"],
         reason=reason,
     )
+    if to in LEFT_SCHOOL:
+        _end_pairings(session, child, status=to, on=effective_on, actor_id=actor_id)
     session.flush()
     return change
+
+
+def _end_pairings(
+    session: Session, child: Child, *, status: ChildStatus, on: date, actor_id: int | None
+) -> None:
+    """A child who leaves the roll leaves every pairing: their proxy parent, volunteer and
+    study buddy, and the children they helped. The end reason is the status, shown in the
+    reader's language (care.pairing_queries.end_reason_label)."""
+    active = session.scalars(
+        select(Pairing).where(
+            or_(Pairing.child_id == child.id, Pairing.helper_child_id == child.id),
+            Pairing.ended_on.is_(None),
+        )
+    )
+    for pairing in active:
+        pairing.ended_on = max(on, pairing.started_on)
+        pairing.end_reason = status.value
+        audit.record(
+            session,
+            AuditAction.UPDATE,
+            actor_id=actor_id,
+            subject="pairing",
+            subject_id=pairing.id,
+            child_id=pairing.child_id,
+            fields=["ended_on"],
+        )
 
 
 def record_disclosure(

@@ -45,6 +45,7 @@ from webapp.core.permissions import Role
 from webapp.core.tenancy import tenant_context
 from webapp.demo import DEMO_PASSWORD
 from webapp.demo.care_records import load_care_records
+from webapp.demo.pairings import load_study_buddies
 from webapp.demo.people import (
     ALLERGIES,
     BOY_GIVEN,
@@ -431,6 +432,7 @@ def load_demo_data(session: Session) -> LoadReport:
                     _get_or_create_child(session, school_class, child_plan, users, term, report)
                     for child_plan in plan.children[(tenant_slug, class_plan.name)]
                 ]
+            load_study_buddies(session, tenant_slug, children_by_class, report)
             for class_name, index in plan.volunteer_children.get(tenant_slug, []):
                 child = children_by_class[class_name][index]
                 _pair(session, child, users[VOLUNTEER_PHONE], PairingKind.VOLUNTEER, report)
