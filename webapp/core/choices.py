@@ -23,8 +23,9 @@ class Choice(StrEnum):
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs for a WTForms SelectField or chips."""
-        return [(member.value, member.label) for member in cls]
+        """(value, label) pairs for a WTForms SelectField or chips. The labels stay lazy, so a
+        form that lists them at import time still shows them in the reader's language."""
+        return [(member.value, member._label) for member in cls]
 
     @classmethod
     def coerce(cls, value: Any) -> Self | None:
