@@ -21,7 +21,7 @@ from tests.care.entry import (
     submit,
     user_id,
 )
-from tests.children.test_card import class_child, jpeg_with_gps
+from tests.children.test_card import class_child, jpeg_with_gps, post
 from tests.conftest import app_session
 from tests.helpers import csrf_token, log_in, text_of
 from webapp.care.models import CareKind, CarePhoto
@@ -217,3 +217,25 @@ def test_a_visit_photo_is_stripped_sealed_and_shown_only_to_readers_of_the_recor
     client.post("/logout", data={"csrf_token": csrf_token(client, "/me")})
     log_in(client, "13800000001")  # the principal reads every record
     assert client.get(url).status_code == 200
+
+
+def test_the_author_edits_a_visit_with_every_value_filled_in_again(
+    app: Flask, teacher: FlaskClient
+) -> None:
+    child = child_with_guardian(app)
+    location = submit(teacher, "home_visit", child["id"], visit(app, child)).headers["Location"]
+    form = text_of(teacher.get(f"{location}/edit"))
+    assert 'checked id="hazards-0" name="hazards" type="checkbox" value="electricity"' in form
+    assert (
+        f'checked id="met-2" name="met" type="checkbox" value="guardian.{child["guardian_id"]}"'
+        in form
+    )
+    assert "两间平房，孩子和奶奶同睡，有书桌。" in form and 'name="photos"' not in form
+    response = post(
+        teacher,
+        f"{location}/edit",
+        visit(app, child, hazards=["fire"], guidance="灶台旁别放柴火。"),
+    )
+    assert response.status_code == 303
+    page = text_of(teacher.get(location))
+    assert "用火；屋后有鱼塘" in page and "灶台旁别放柴火。" in page and "用电" not in page

@@ -160,15 +160,13 @@ def school_staff(session: Session, tenant_id: int, user_id: int) -> list[tuple[i
     Membership is a kernel table outside the tenant filter, so it is filtered by the school
     here, as the class-teacher choices of the school set-up are.
     """
+    members = select(Membership.user_id).where(
+        Membership.tenant_id == tenant_id,
+        Membership.role.in_(PERMISSIONS["care.home_visit"]),
+    )
     rows = session.execute(
         select(User.id, User.name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.tenant_id == tenant_id,
-            Membership.role.in_(PERMISSIONS["care.home_visit"]),
-            User.is_active,
-        )
-        .distinct()
+        .where(User.id.in_(members), User.is_active)
         .order_by(case((User.id == user_id, 0), else_=1), User.name)
     )
     return [(row.id, row.name) for row in rows]
