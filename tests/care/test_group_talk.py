@@ -62,7 +62,8 @@ def test_the_class_teacher_picks_from_her_class_as_big_chips(
     assert CLASS in page and 'class="pick pick-big"' in page
     for child_id, name in class_children(app):
         assert f'value="{child_id}"' in page and name in page
-    assert "学习" in page and "情绪" in page  # then the talk's own chips
+    for chip in ("学习", "情绪", "很低落", "面谈"):  # then the talk's own chips
+        assert f"<span>{chip}</span>" in page, chip
 
 
 def test_a_volunteer_picks_only_from_the_paired_children(app: Flask, client: FlaskClient) -> None:

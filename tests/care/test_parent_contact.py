@@ -70,6 +70,8 @@ def test_with_htmx_a_call_opens_the_dialler_and_the_contact_form_filled_in(
     assert page.lstrip().startswith('<div id="care-entry">')
     assert checked(page, "person") == [f"guardian.{child['guardian_id']}"]
     assert checked(page, "channel") == ["phone"] and checked(page, "direction") == ["outgoing"]
+    for chip in ("电话", "视频", "微信", "短信", "书信", "面谈", "我方去电", "10 分钟"):
+        assert f"<span>{chip}</span>" in page, chip
     assert f'name="happened_on" required type="date" value="{local_today().isoformat()}"' in page
     assert f'action="/s/yangguang/care/records/new/parent_contact?child_id={child["id"]}"' in page
 

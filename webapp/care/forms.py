@@ -1,9 +1,12 @@
-"""Care forms: what every care entry shares, and the talk (谈心), the quickest of them.
+"""Care forms: what every care entry shares, the talk (谈心), the quickest of them, and the
+others of the quick-entry pages: home visit, parent contact, family call, letter home, group
+talk, and the care activity.
 
 Every create form carries its own UUID, made when the form is made: sending the same form twice
 (a double tap, a retry on a weak network, an offline replay) finds the record it made the first
 time. Each form turns its fields into the service's plain values with ``record_values()`` and
-fills itself from a record with ``from_record()`` for an edit or an amendment.
+fills itself from a record with ``from_record()`` for an edit or an amendment. What a kind needs
+beyond the record's columns goes in its sealed ``details`` (DetailsMixin).
 """
 
 from __future__ import annotations
@@ -137,9 +140,7 @@ class TalkForm(CareForm):
     )
     channel = RadioField(
         _l("How"),
-        choices=options(
-            (c.value, c.label) for c in (Channel.FACE_TO_FACE, Channel.PHONE, Channel.VIDEO)
-        ),
+        choices=options(Channel.choices((Channel.FACE_TO_FACE, Channel.PHONE, Channel.VIDEO))),
         default=Channel.FACE_TO_FACE.value,
     )
 
@@ -481,7 +482,7 @@ class ParentContactForm(FollowUpMixin, MinutesMixin, PersonMixin):
     )
     channel = RadioField(
         _l("How"),
-        choices=options((c.value, c.label) for c in CONTACT_CHANNELS),
+        choices=options(Channel.choices(CONTACT_CHANNELS)),
         default=Channel.PHONE.value,
     )
     notes = TextAreaField(
@@ -515,7 +516,7 @@ class FamilyCallForm(MinutesMixin, PersonMixin):
 
     channel = RadioField(
         _l("How"),
-        choices=options((c.value, c.label) for c in (Channel.PHONE, Channel.VIDEO)),
+        choices=options(Channel.choices((Channel.PHONE, Channel.VIDEO))),
         default=Channel.VIDEO.value,
     )
     notes = TextAreaField(
@@ -596,7 +597,6 @@ class ActivityForm(PhotosMixin):
         validators=[Length(max=4000)],
         render_kw={"rows": 4},
     )
-    class_id = HiddenField()
     whole_class = BooleanField(_l("The whole class took part"))
     participants = MultiCheckboxField(_l("Who took part"), coerce=int)
 

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.auth.models import User
@@ -233,17 +233,25 @@ def class_children(
     )
 
 
-def recent_activities(session: Session, page: int = 1) -> tuple[list[CareActivity], bool]:
-    """The school's activities, latest first, with how many children took part."""
-    rows = list(
-        session.scalars(
-            select(CareActivity)
-            .options(selectinload(CareActivity.participants))
+def recent_activities(
+    session: Session, page: int = 1
+) -> tuple[list[tuple[CareActivity, int]], bool]:
+    """The school's activities, latest first, each with how many children took part."""
+    taking_part = (
+        select(func.count())
+        .where(ActivityParticipant.activity_id == CareActivity.id)
+        .correlate(CareActivity)
+        .scalar_subquery()
+    )
+    rows = [
+        (activity, count)
+        for activity, count in session.execute(
+            select(CareActivity, taking_part)
             .order_by(CareActivity.happened_on.desc(), CareActivity.id.desc())
             .limit(ACTIVITY_PAGE + 1)
             .offset((page - 1) * ACTIVITY_PAGE)
         )
-    )
+    ]
     return rows[:ACTIVITY_PAGE], len(rows) > ACTIVITY_PAGE
 
 

@@ -1,7 +1,10 @@
-"""Quick entry of care records, a record with its amendments, and a child's timeline.
+"""Quick entry of care records, a record with its amendments, and a child's timeline; the
+group talk; care activities.
 
 One set of views serves every kind (see kinds.py). Entry starts from a child: the today list,
 the card, or the picker, which shows the person's own children first and finds the others.
+A group talk writes one record per child; a care activity is a row of its own with its
+participants, shown beside the timeline.
 """
 
 from __future__ import annotations

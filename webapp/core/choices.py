@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Self
 
@@ -22,10 +23,11 @@ class Choice(StrEnum):
         return str(self._label)
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(value, label) pairs for a WTForms SelectField or chips. The labels stay lazy, so a
-        form that lists them at import time still shows them in the reader's language."""
-        return [(member.value, member._label) for member in cls]
+    def choices(cls, members: Iterable[Self] | None = None) -> list[tuple[str, Any]]:
+        """(value, label) pairs for a WTForms SelectField or chips, of every member or of the
+        ones given. The labels stay lazy, so a form that lists them at import time still shows
+        them in the reader's language."""
+        return [(member.value, member._label) for member in (cls if members is None else members)]
 
     @classmethod
     def coerce(cls, value: Any) -> Self | None:
