@@ -31,4 +31,26 @@
   document.addEventListener("htmx:responseError", function (evt) {
     if (!evt.detail.xhr.getResponseHeader("HX-Retarget")) say(phrase("failed"));
   });
+
+  // A call from the card: the number comes in the answer's HX-Trigger event, never in the
+  // page, and goes straight to the phone's dialler while the contact form opens.
+  document.addEventListener("dial", function (evt) {
+    var number = String((evt.detail && evt.detail.number) || "");
+    if (/^[0-9+-]{3,20}$/.test(number)) window.location.href = "tel:" + number;
+  });
+
+  // "The whole class" ticks every child's chip at once (without JavaScript the server does).
+  document.addEventListener("change", function (evt) {
+    var box = evt.target;
+    if (!box.form) return;
+    var all = box.getAttribute("data-check-all");
+    if (all) {
+      box.form.querySelectorAll('input[type=checkbox][name="' + all + '"]').forEach(function (one) {
+        one.checked = box.checked;
+      });
+    } else if (box.type === "checkbox" && !box.checked) {
+      var whole = box.form.querySelector('input[data-check-all="' + box.name + '"]');
+      if (whole) whole.checked = false;
+    }
+  });
 })();

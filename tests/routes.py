@@ -12,7 +12,14 @@ from sqlalchemy import select
 
 from tests.conftest import app_session
 from webapp.care.kinds import KINDS
-from webapp.care.models import CarePhoto, CareRecord, IndividualPlan, LearningPlan, Pairing
+from webapp.care.models import (
+    CareActivity,
+    CarePhoto,
+    CareRecord,
+    IndividualPlan,
+    LearningPlan,
+    Pairing,
+)
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
@@ -32,6 +39,8 @@ ID_PARAMETERS = {
     "plan_id": (IndividualPlan, "id"),
     "learning_plan_id": (LearningPlan, "id"),
     "pairing_id": (Pairing, "id"),
+    "group_uid": (CareRecord, "group_uid"),
+    "activity_id": (CareActivity, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {
@@ -53,7 +62,7 @@ def ids_of(app: Flask, slug: str, limit: int = 3) -> dict[str, list]:
             name: list(
                 session.scalars(
                     select(getattr(model, column))
-                    .where(model.tenant_id == tenant_id)
+                    .where(model.tenant_id == tenant_id, getattr(model, column).is_not(None))
                     .order_by(model.id)
                     .limit(limit)
                     .execution_options(**{ALL_TENANTS: True})

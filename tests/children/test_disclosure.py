@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -108,10 +110,13 @@ def test_calling_a_parent_sends_the_number_to_the_dialler_and_logs_it(
         teacher,
         f"/s/yangguang/children/{child['id']}/call",
         {"person": f"parent.{child['father_id']}"},
-        headers=HTMX,
+        headers={**HTMX, "HX-Target": "care-entry"},
     )
-    assert response.status_code == 204
-    assert response.headers["HX-Redirect"] == f"tel:{child['father_phone']}"
+    assert response.status_code == 200
+    dial = json.loads(response.headers["HX-Trigger"])
+    assert dial == {"dial": {"number": child["father_phone"]}}
+    # what is swapped in is the contact record to fill, never the number
+    assert "记下这次通话" in text_of(response) and child["father_phone"] not in text_of(response)
     ((_actor, fields, _reason),) = audit_rows(app, child["id"], AuditAction.CALL)
     assert fields == [f"parent.{child['father_id']}.phone"]
 
@@ -126,6 +131,7 @@ def test_without_javascript_the_call_is_a_tel_link(app: Flask, teacher: FlaskCli
         )
     )
     assert f'href="tel:{child["father_phone"]}"' in page
+    assert "记下这次通话" in page
 
 
 def test_a_volunteer_calls_the_parents_of_the_paired_child(app: Flask, client: FlaskClient) -> None:
@@ -140,9 +146,9 @@ def test_a_volunteer_calls_the_parents_of_the_paired_child(app: Flask, client: F
         client,
         f"/s/yangguang/children/{child_id}/call",
         {"person": f"parent.{father_id}"},
-        headers=HTMX,
+        headers={**HTMX, "HX-Target": "care-entry"},
     )
-    assert response.headers["HX-Redirect"] == f"tel:{phone}"
+    assert json.loads(response.headers["HX-Trigger"])["dial"]["number"] == phone
 
 
 def test_the_principal_reads_who_opened_revealed_and_called(

@@ -121,6 +121,18 @@ class Mood(Choice):
         return int(self.value)
 
 
+class Hazard(Choice):
+    """The dangers a home visit looks for (安全隐患): the chips of the visit form, kept in the
+    record's details."""
+
+    ELECTRICITY = "electricity", _l("Electricity")
+    FIRE = "fire", _l("Fire and stoves")
+    WATER = "water", _l("Drinking water")
+    HOUSING = "housing", _l("Unsafe house")
+    TRAFFIC = "traffic", _l("Road traffic")
+    DROWNING = "drowning", _l("Ponds and rivers")
+
+
 class CareRecord(HasUid, TenantScoped, Base):
     """One piece of care work on a child's timeline (谈心记录, 家访记录, 亲情联系 …).
 

@@ -1,22 +1,28 @@
-"""Quick entry of care records, a record with its amendments, and a child's timeline.
+"""Quick entry of care records, a record with its amendments, and a child's timeline; the
+group talk; care activities.
 
 One set of views serves every kind (see kinds.py). Entry starts from a child: the today list,
 the card, or the picker, which shows the person's own children first and finds the others.
+A group talk writes one record per child; a care activity is a row of its own with its
+participants, shown beside the timeline.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, Response, abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from webapp.care import queries, service
 from webapp.care.access import RECORD_PERMISSION, may_read, may_record, sees_restricted
-from webapp.care.forms import AmendForm, FollowUpDoneForm
+from webapp.care.forms import ActivityForm, AmendForm, FollowUpDoneForm, GroupTalkForm
 from webapp.care.kinds import KINDS, KindSpec, spec_for, view_template
-from webapp.care.models import RESTRICTED_KINDS, CareKind, CareRecord
+from webapp.care.models import RESTRICTED_KINDS, ActivityTheme, CareActivity, CareKind, CareRecord
 from webapp.children.access import Access
-from webapp.children.models import Child
+from webapp.children.models import Child, SchoolClass
 from webapp.children.routes import load_child
 from webapp.core.db import writes_on_get
 from webapp.core.files import load_photo
@@ -28,6 +34,8 @@ from webapp.extensions import db
 bp = Blueprint("care", __name__, url_prefix="/care")
 
 ENTRY = "care-entry"  # the entry form, swapped in place by htmx
+GROUP_ENTRY = "group-entry"
+ACTIVITY_ENTRY = "activity-entry"
 TIMELINE = "timeline"
 TIMELINE_MORE = "timeline-more"
 
@@ -151,6 +159,7 @@ def show_record(record_id: int) -> Response:
         "care/record.html",
         record=record,
         child=child,
+        spec=KINDS.get(record.kind),
         view_template=view_template(record.kind),
         amendments=service.amendments_of(db.session, [record.id]).get(record.id, []),
         may_edit=service.may_edit(record, current_user.id),
@@ -282,6 +291,7 @@ def timeline(child_id: int) -> Response:
         recordable=[s for s in KINDS.values() if may_record(s.kind, access, g.roles)],
         access=access,
         Access=Access,
+        activities=queries.child_activities(db.session, child),
     )
 
 
@@ -293,7 +303,171 @@ def photo(record_id: int, photo_id: int) -> Response:
     found = next((p for p in record.photos if p.id == photo_id), None)
     if found is None:
         abort(404)
-    response = make_response(load_photo(record.tenant_id, found.photo_uid))
+    return photo_response(record.tenant_id, found.photo_uid)
+
+
+def photo_response(tenant_id: int, photo_uid: uuid.UUID) -> Response:
+    response = make_response(load_photo(tenant_id, photo_uid))
     response.headers["Content-Type"] = "image/jpeg"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# Group talk: one entry, one record per child ---------------------------------------------------
+
+
+@bp.route("/talks/group", methods=("GET", "POST"))
+@permission_required("care.talk")
+def group_talk() -> Response:
+    children = queries.group_talk_children(db.session, current_user.id)
+    form = GroupTalkForm(children=children)
+    if form.validate_on_submit():
+        chosen = set(form.children.data)
+        saved = service.record_group(
+            db.session,
+            group_uid=form.uid_value,
+            children=[child for child in children if child.id in chosen],
+            kind=CareKind.TALK,
+            author_id=current_user.id,
+            happened_on=form.happened_on.data,
+            **form.record_values(),
+        )
+        db.session.commit()
+        if not wants_partial(GROUP_ENTRY):
+            flash(ngettext("Saved: %(num)d talk.", "Saved: %(num)d talks.", len(saved)), "success")
+            return redirect(url_for(".group_talk_saved", group_uid=form.uid_value), code=303)
+        return render(
+            "care/group_talk.html",
+            partial="care/_group_saved.html",
+            target=GROUP_ENTRY,
+            records=[s.record for s in saved],
+        )
+    return render(
+        "care/group_talk.html",
+        partial="care/_group_entry.html",
+        target=GROUP_ENTRY,
+        status=422 if form.errors else 200,
+        form=form,
+        children=children,
+    )
+
+
+@bp.route("/talks/groups/<uuid:group_uid>")
+@permission_required("care.talk")
+def group_talk_saved(group_uid: uuid.UUID) -> Response:
+    """What a group entry made, for its author: one link per child's record."""
+    records = queries.group_records(db.session, group_uid, current_user.id)
+    if not records:
+        abort(404)
+    return render("care/group_saved.html", records=records)
+
+
+# Care activities -----------------------------------------------------------------------------
+
+
+@bp.route("/activities/")
+@permission_required("care.activity")
+def activities() -> Response:
+    page = max(1, request.args.get("page", 1, type=int))
+    found, has_next = queries.recent_activities(db.session, page)
+    return render("care/activities.html", activities=found, page=page, has_next=has_next)
+
+
+@bp.route("/activities/new", methods=("GET", "POST"))
+@permission_required("care.activity")
+def new_activity() -> Response:
+    classes = queries.activity_classes(db.session, current_user.id, g.roles)
+    school_class = chosen_class(classes, request.values.get("class_id", type=int))
+    if school_class is None:  # first the class, then its children as chips
+        return render("care/activity_new.html", classes=classes, school_class=None)
+    children = queries.class_children(db.session, school_class, current_user.id, g.roles)
+    form = ActivityForm(children=children)
+    if form.validate_on_submit():
+        saved = service.record_activity(
+            db.session,
+            uid=form.uid_value,
+            title=form.title.data,
+            theme=ActivityTheme(form.theme.data),
+            happened_on=form.happened_on.data,
+            place=form.place.data,
+            summary=form.summary.data,
+            class_id=school_class.id,
+            organiser_id=current_user.id,
+            child_ids=form.participant_ids(),
+        )
+        if saved.created:
+            for data in form.shrunk_photos:
+                service.add_activity_photo(
+                    db.session, saved.activity, data, actor_id=current_user.id
+                )
+        db.session.commit()
+        return activity_saved_response(saved.activity)
+    return render(
+        "care/activity_new.html",
+        partial="care/_activity_entry.html",
+        target=ACTIVITY_ENTRY,
+        status=422 if form.errors else 200,
+        form=form,
+        school_class=school_class,
+        classes=classes,
+    )
+
+
+def chosen_class(classes: list[SchoolClass], class_id: int | None) -> SchoolClass | None:
+    """The class asked for; else one's own class, or the only one there is."""
+    if class_id is not None:
+        found = next((c for c in classes if c.id == class_id), None)
+        if found is None:
+            abort(404)
+        return found
+    own = [c for c in classes if c.teacher_id == current_user.id]
+    if len(own) == 1:
+        return own[0]
+    return classes[0] if len(classes) == 1 else None
+
+
+def activity_saved_response(activity: CareActivity) -> Response:
+    if wants_partial(ACTIVITY_ENTRY):
+        return render(
+            "care/activity_new.html",
+            partial="care/_activity_saved.html",
+            target=ACTIVITY_ENTRY,
+            activity=activity,
+        )
+    flash(_("Saved: %(title)s.", title=activity.title), "success")
+    return redirect(url_for(".show_activity", activity_id=activity.id), code=303)
+
+
+def load_activity(activity_id: int) -> CareActivity:
+    activity = db.session.get(CareActivity, activity_id)  # another school's: not found
+    if activity is None:
+        abort(404)
+    return activity
+
+
+@bp.route("/activities/<int:activity_id>")
+@permission_required("care.activity")
+def show_activity(activity_id: int) -> Response:
+    activity = load_activity(activity_id)
+    seen = queries.activity_participants(db.session, activity, current_user.id, g.roles)
+    return render(
+        "care/activity.html",
+        activity=activity,
+        school_class=db.session.get(SchoolClass, activity.class_id) if activity.class_id else None,
+        seen=seen,
+        unseen=len(activity.participants) - len(seen),
+        photos=queries.activity_photos(db.session, activity),
+    )
+
+
+@bp.route("/activities/<int:activity_id>/photos/<int:photo_id>")
+@permission_required("care.activity")
+def activity_photo(activity_id: int, photo_id: int) -> Response:
+    """A photo of an activity, to whoever may open the activity; never cached."""
+    activity = load_activity(activity_id)
+    found = next(
+        (p for p in queries.activity_photos(db.session, activity) if p.id == photo_id), None
+    )
+    if found is None:
+        abort(404)
+    return photo_response(activity.tenant_id, found.photo_uid)

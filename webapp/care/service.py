@@ -19,7 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.care.models import (
+    ActivityParticipant,
+    ActivityTheme,
     AlertKind,
+    CareActivity,
     CareAlert,
     CareKind,
     CarePhoto,
@@ -312,6 +315,92 @@ def add_photo(session: Session, record: CareRecord, data: bytes, *, actor_id: in
         subject="care_record",
         subject_id=record.id,
         child_id=record.child_id,
+        fields=["photo"],
+    )
+    return photo
+
+
+# Care activities -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedActivity:
+    activity: CareActivity
+    created: bool  # False: the same form was sent again and found its activity
+
+
+def find_activity_by_uid(session: Session, uid: uuid.UUID) -> CareActivity | None:
+    return session.scalar(select(CareActivity).where(CareActivity.uid == uid))
+
+
+def record_activity(
+    session: Session,
+    *,
+    uid: uuid.UUID,
+    title: str,
+    theme: ActivityTheme,
+    happened_on: date,
+    place: str | None,
+    summary: str | None,
+    class_id: int | None,
+    organiser_id: int | None,
+    child_ids: Iterable[int],
+) -> SavedActivity:
+    """A care activity and the children who took part, once: a replay finds the first."""
+    existing = find_activity_by_uid(session, uid)
+    if existing is not None:
+        return SavedActivity(existing, created=False)
+    activity = CareActivity(
+        uid=uid,
+        title=title,
+        theme=theme,
+        happened_on=happened_on,
+        place=place,
+        summary=summary,
+        class_id=class_id,
+        organiser_id=organiser_id,
+    )
+    try:
+        with session.begin_nested():  # as record_care: two at once meet at the unique key
+            session.add(activity)
+            session.flush()
+    except IntegrityError:
+        existing = find_activity_by_uid(session, uid)
+        if existing is None:
+            raise
+        return SavedActivity(existing, created=False)
+    for child_id in sorted(set(child_ids)):
+        session.add(ActivityParticipant(activity_id=activity.id, child_id=child_id))
+        audit.record(
+            session,
+            AuditAction.CREATE,
+            actor_id=organiser_id,
+            subject="care_activity",
+            subject_id=activity.id,
+            child_id=child_id,
+            fields=["activity"],
+        )
+    session.flush()
+    return SavedActivity(activity, created=True)
+
+
+def add_activity_photo(
+    session: Session, activity: CareActivity, data: bytes, *, actor_id: int
+) -> CarePhoto:
+    """A photo of an activity: shrunk, stripped of EXIF and GPS, sealed (core.files)."""
+    photo = CarePhoto(
+        activity_id=activity.id,
+        photo_uid=store_photo(activity.tenant_id, data),
+        added_by_id=actor_id,
+    )
+    session.add(photo)
+    session.flush()
+    audit.record(
+        session,
+        AuditAction.UPDATE,
+        actor_id=actor_id,
+        subject="care_activity",
+        subject_id=activity.id,
         fields=["photo"],
     )
     return photo

@@ -294,8 +294,9 @@ class StatusForm(BaseForm):
     status = SelectField(
         _l("New status"),
         choices=options(
-            (s.value, s.lazy_label)
-            for s in (ChildStatus.ACTIVE, ChildStatus.GRADUATED, ChildStatus.DROPPED_OUT)
+            ChildStatus.choices(
+                (ChildStatus.ACTIVE, ChildStatus.GRADUATED, ChildStatus.DROPPED_OUT)
+            )
         ),
     )
     effective_on = DateField(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from webapp.care.kinds import contact_after_call
 from webapp.children import queries, service, transfers
 from webapp.children.access import Access, access_to, may_call, may_edit, may_reveal
 from webapp.children.disclosure import field_label, fields_of, phone_of, resolve
@@ -418,10 +421,22 @@ def call(child_id: int) -> Response:
         subject_id=subject_id,
     )
     db.session.commit()
-    if is_htmx_request():
-        # The number goes straight to the dialler; the page never holds it.
-        return Response(status=204, headers={"HX-Redirect": f"tel:{phone}"})
-    return render("children/call.html", child=child, name=name, phone=phone)
+    # The contact record, filled in (that person, by phone, we called, today), opens with the
+    # dialler, so the call is written down while it is fresh.
+    contact = contact_after_call(child, f"{subject}.{subject_id}", access, g.roles)
+    entry = {"spec": contact[0], "form": contact[1], "heading": _("Write down the call")}
+    entry = entry if contact else {}
+    if not is_htmx_request():
+        return render("children/call.html", child=child, name=name, phone=phone, **entry)
+    # The number travels in an event app.js hands to the dialler: the page never holds it.
+    dial = {"HX-Trigger": json.dumps({"dial": {"number": phone}})}
+    if not contact:
+        return Response(status=204, headers=dial)
+    response = render(
+        "children/call.html", partial="care/_entry.html", target="care-entry", child=child, **entry
+    )
+    response.headers.update(dial)
+    return response
 
 
 @bp.route("/<int:child_id>/history")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any, Self
 
@@ -27,10 +28,13 @@ class Choice(StrEnum):
         return self._label
 
     @classmethod
-    def choices(cls) -> list[tuple[str, Any]]:
-        """(value, label) pairs for a WTForms SelectField or chips. The labels stay lazy, so a
-        form class built when the module loads still speaks the reader's language."""
-        return [(member.value, member.lazy_label) for member in cls]
+    def choices(cls, members: Iterable[Self] | None = None) -> list[tuple[str, Any]]:
+        """(value, label) pairs for a WTForms SelectField or chips, of every member or of the
+        ones given. The labels stay lazy, so a form that lists them at import time still shows
+        them in the reader's language."""
+        return [
+            (member.value, member.lazy_label) for member in (cls if members is None else members)
+        ]
 
     @classmethod
     def coerce(cls, value: Any) -> Self | None:
