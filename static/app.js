@@ -39,6 +39,45 @@
     if (/^[0-9+-]{3,20}$/.test(number)) window.location.href = "tel:" + number;
   });
 
+  // Photos are shrunk on the phone before they travel: a 4 MB camera photo becomes a few
+  // hundred KB, which a weak signal can carry. The server shrinks and strips them again.
+  var LONGEST_SIDE = 1280;
+
+  function shrink(file) {
+    return new Promise(function (resolve) {
+      if (!/^image\/(jpeg|png|webp)$/.test(file.type) || !window.createImageBitmap) {
+        return resolve(file);
+      }
+      createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+        var scale = Math.min(1, LONGEST_SIDE / Math.max(bitmap.width, bitmap.height));
+        if (scale === 1 && file.size < 500000) return resolve(file);
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(bitmap.width * scale);
+        canvas.height = Math.round(bitmap.height * scale);
+        canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob(function (blob) {
+          if (!blob || blob.size >= file.size) return resolve(file);
+          var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
+          resolve(new File([blob], name, { type: "image/jpeg" }));
+        }, "image/jpeg", 0.82);
+      }, function () { resolve(file); });
+    });
+  }
+
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    if (input.type !== "file" || !/image/.test(input.accept || "") || !window.DataTransfer) return;
+    var buttons = input.form ? input.form.querySelectorAll("button[type=submit]") : [];
+    buttons.forEach(function (button) { button.disabled = true; });
+    Promise.all(Array.prototype.map.call(input.files, shrink)).then(function (files) {
+      var list = new DataTransfer();
+      files.forEach(function (file) { list.items.add(file); });
+      input.files = list.files;
+    }).finally(function () {
+      buttons.forEach(function (button) { button.disabled = false; });
+    });
+  });
+
   // "The whole class" ticks every child's chip at once (without JavaScript the server does).
   document.addEventListener("change", function (evt) {
     var box = evt.target;

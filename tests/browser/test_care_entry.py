@@ -4,6 +4,7 @@ visit with a photo is saved in place."""
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import pytest
@@ -76,4 +77,31 @@ def test_a_home_visit_with_a_photo_is_saved_in_place(live_server: str, phone) ->
     assert phone.locator(".photos img").count() == 1
     phone.wait_for_function("document.querySelector('.photos img').naturalWidth > 0")
     assert phone.evaluate("document.querySelector('.photos img').naturalWidth") == 1280
+    assert phone.console_errors == []
+
+
+def test_a_camera_photo_is_shrunk_on_the_phone_before_it_is_sent(live_server: str, phone) -> None:
+    """On a weak signal a 12-megapixel photo would never arrive: the page sends a small one."""
+    open_a_card_of_her_class(phone, live_server)
+    child_id = phone.url.rsplit("/", 1)[1]
+    phone.goto(f"{live_server}/s/yangguang/care/records/new/home_visit?child_id={child_id}")
+    camera = io.BytesIO()
+    Image.frombytes("RGB", (4000, 3000), os.urandom(4000 * 3000 * 3)).save(camera, "JPEG")
+    assert len(camera.getvalue()) > 3_000_000
+    field = phone.locator("#care-entry form").get_by_label("照片")
+    field.set_input_files(
+        {"name": "IMG_0001.JPG", "mimeType": "image/jpeg", "buffer": camera.getvalue()}
+    )
+    phone.wait_for_function(
+        "f => f.files.length === 1 && f.files[0].name === 'IMG_0001.jpg'",
+        arg=field.element_handle(),
+    )
+    sent = phone.evaluate(
+        """async f => { const b = await createImageBitmap(f.files[0]);
+                       return [f.files[0].size, f.files[0].type, b.width, b.height]; }""",
+        field.element_handle(),
+    )
+    size, kind, width, height = sent
+    assert size < 1_500_000 and kind == "image/jpeg"
+    assert (width, height) == (1280, 960)
     assert phone.console_errors == []
