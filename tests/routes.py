@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import app_session
 from webapp.care.kinds import KINDS
-from webapp.care.models import CarePhoto, CareRecord
+from webapp.care.models import CareAlert, CarePhoto, CareRecord, DutyKey
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
@@ -29,12 +29,14 @@ ID_PARAMETERS = {
     "batch_uid": (ImportBatch, "uid"),
     "record_id": (CareRecord, "id"),
     "photo_id": (CarePhoto, "id"),
+    "alert_id": (CareAlert, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {
     "section": ["identity", "living", "care"],
     "relation": ["father", "mother"],
     "kind": [kind.value for kind in KINDS],
+    "duty": [duty.value for duty in DutyKey],
 }
 SCOPE_PARAMETERS = {"tenant_slug", "unit_slug"}
 

@@ -87,6 +87,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
+    from webapp.care.duty_routes import bp as duties_bp
     from webapp.care.routes import bp as care_bp
     from webapp.children.roster_routes import bp as roster_bp
     from webapp.children.routes import bp as children_bp
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
         transfers_bp,
         setup_bp,
         care_bp,
+        duties_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

@@ -15,6 +15,7 @@ from webapp.care.access import RECORD_PERMISSION, may_read, may_record
 from webapp.care.forms import AmendForm, FollowUpDoneForm
 from webapp.care.kinds import KINDS, KindSpec, spec_for
 from webapp.care.models import CareKind, CareRecord
+from webapp.care.today import alerted_about
 from webapp.children.access import Access
 from webapp.children.models import Child
 from webapp.children.routes import load_child
@@ -47,7 +48,10 @@ def load_record(record_id: int) -> tuple[CareRecord, Child, Access]:
         abort(404)
     child, access = load_child(record.child_id)
     original = db.session.get(CareRecord, record.amends_id) if record.amends_id else record
-    if not may_read(original, current_user.id, access, g.roles):
+    # An alert addressed to this person (a concern, to the counsellor) lets them read its talk.
+    if not may_read(original, current_user.id, access, g.roles) and not alerted_about(
+        db.session, original.id, current_user.id
+    ):
         abort(404)
     return record, child, access
 
