@@ -15,8 +15,8 @@ due; a school with no terms set up counts every week, fortnight and month, and n
 
 Everything is computed from a few statements whatever the number of children (``Board``):
 the school's cadences, its terms, and one row per child and pairing carrying the last day each
-kind of record happened, found by correlated subqueries through the tenant filter. The caller
-always says which day is today.
+kind of record happened, from subqueries grouped by child, all through the tenant filter. The
+caller always says which day is today.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from webapp.care.models import (
@@ -284,10 +284,10 @@ class DutyStatus:
     def is_done(self) -> bool:
         return self.state == State.DONE
 
-    @property
-    def urgency(self) -> tuple:
-        """Most overdue first, then the nearest due date."""
-        return (self.state != State.OVERDUE, -self.missed, self.due_on, self.child_name)
+
+def urgency(status: DutyStatus, overdue: State = State.OVERDUE) -> tuple:
+    """Most overdue first, then the nearest due date (a sort key; thousands on the board)."""
+    return (status.state is not overdue, -status.missed, status.due_on, status.child_name)
 
 
 @dataclass
@@ -343,66 +343,23 @@ class Board:
         return totals
 
 
-# Where the activity duty finds a child's latest activity: each source gives, for a child row
-# of the engine's statement, the last day on or before `today` the child took part in
-# something. Sign-ins to the children's home (留守儿童之家) will add their source here.
-ActivitySource = Callable[[date, date], ScalarSelect]
+# Where the activity duty finds each child's latest activity: a source is a statement of
+# (child id, the last day on or before `today` the child took part), grouped by child and kept
+# to the children in scope. Sign-ins to the children's home (留守儿童之家) will add theirs here.
+ActivitySource = Callable[[date, date, Select | None], Select]
 
 
-def _care_activity_last(since: date, today: date) -> ScalarSelect:
-    return (
-        select(func.max(CareActivity.happened_on))
-        .join(ActivityParticipant, ActivityParticipant.activity_id == CareActivity.id)
-        .where(
-            ActivityParticipant.child_id == Child.id,
-            CareActivity.happened_on.between(since, today),
-        )
-        .correlate(Child)
-        .scalar_subquery()
+def _care_activity_last(since: date, today: date, scope: Select | None) -> Select:
+    statement = (
+        select(ActivityParticipant.child_id, func.max(CareActivity.happened_on).label("last"))
+        .join(CareActivity, CareActivity.id == ActivityParticipant.activity_id)
+        .where(CareActivity.happened_on.between(since, today))
+        .group_by(ActivityParticipant.child_id)
     )
+    return statement if scope is None else statement.where(ActivityParticipant.child_id.in_(scope))
 
 
 ACTIVITY_SOURCES: list[ActivitySource] = [_care_activity_last]
-
-
-def _last_record(
-    kind: CareKind, since: date, today: date, author: ColumnElement | None = None
-) -> ScalarSelect:
-    """The day of the latest record of a kind for the row's child (amendments aside)."""
-    statement = select(func.max(CareRecord.happened_on)).where(
-        CareRecord.child_id == Child.id,
-        CareRecord.kind == kind,
-        CareRecord.amends_id.is_(None),
-        CareRecord.happened_on.between(since, today),
-    )
-    if author is None:
-        statement = statement.where(CareRecord.author_id.is_not(None))
-    else:
-        statement = statement.where(CareRecord.author_id == author)
-    return statement.correlate_except(CareRecord).scalar_subquery()
-
-
-def _joined_or_left_behind_since() -> ScalarSelect:
-    """The last day the child joined the school (again) or became left behind; a later day
-    than the one asked about means the child was not yet due then."""
-    return (
-        select(func.max(ChildStatusChange.effective_on))
-        .where(
-            ChildStatusChange.child_id == Child.id,
-            or_(
-                and_(
-                    ChildStatusChange.kind == StatusKind.ENROLMENT,
-                    ChildStatusChange.to_value == ChildStatus.ACTIVE,
-                ),
-                and_(
-                    ChildStatusChange.kind == StatusKind.CARE,
-                    ChildStatusChange.from_value == LeftBehindType.NONE,
-                ),
-            ),
-        )
-        .correlate(Child)
-        .scalar_subquery()
-    )
 
 
 def _active_on(pairing: type[Pairing], today: date) -> ColumnElement[bool]:
@@ -411,14 +368,27 @@ def _active_on(pairing: type[Pairing], today: date) -> ColumnElement[bool]:
     )
 
 
-def _children_of(user_id: int, today: date) -> ColumnElement[bool]:
+def _children_of(user_id: int, today: date, child: type[Child] = Child) -> ColumnElement[bool]:
     """Children a person answers for something: paired to them, or in a class they teach.
 
     Aliases, since the outer statement joins pairings and classes itself."""
     mine, taught = aliased(Pairing), aliased(SchoolClass)
     paired_ids = select(mine.child_id).where(mine.user_id == user_id, _active_on(mine, today))
     taught_ids = select(taught.id).where(taught.teacher_id == user_id)
-    return or_(Child.id.in_(paired_ids), Child.class_id.in_(taught_ids))
+    return or_(child.id.in_(paired_ids), child.class_id.in_(taught_ids))
+
+
+def _scope(today: date, responsible_id: int | None, class_id: int | None) -> Select | None:
+    """The ids of the children a call reads, for the grouped subqueries; None: all of them."""
+    if responsible_id is None and class_id is None:
+        return None
+    child = aliased(Child)
+    statement = select(child.id)
+    if responsible_id is not None:
+        statement = statement.where(_children_of(responsible_id, today, child))
+    if class_id is not None:
+        statement = statement.where(child.class_id == class_id)
+    return statement
 
 
 def duty_board(
@@ -444,13 +414,63 @@ def duty_board(
     _evaluate(board, rows, since)
     if responsible_id is not None:
         board.statuses = board.of_person(responsible_id)
-    board.statuses.sort(key=lambda s: s.urgency)
+    board.statuses.sort(key=urgency)
     return board
 
 
 def _rows_statement(
     today: date, since: date, *, responsible_id: int | None, class_id: int | None
 ) -> Select:
+    """One row per child and active pairing, with the last day each kind of record happened.
+
+    The latest records come from subqueries grouped by child (and author, for talks), each
+    kept to the children in scope: set-based, whatever the number of children."""
+    scope = _scope(today, responsible_id, class_id)
+
+    def in_scope(statement: Select, child_id: ColumnElement) -> Select:
+        return statement if scope is None else statement.where(child_id.in_(scope))
+
+    recent = and_(CareRecord.amends_id.is_(None), CareRecord.happened_on.between(since, today))
+    last = func.max(CareRecord.happened_on).label("last")
+    talks = in_scope(
+        select(CareRecord.child_id, CareRecord.author_id, last)
+        .where(CareRecord.kind == CareKind.TALK, recent)
+        .group_by(CareRecord.child_id, CareRecord.author_id),
+        CareRecord.child_id,
+    ).cte("talks")
+    by_helper, by_teacher = talks.alias("by_helper"), talks.alias("by_teacher")
+    others = in_scope(
+        select(
+            CareRecord.child_id,
+            *(
+                func.max(case((CareRecord.kind == kind, CareRecord.happened_on))).label(kind.value)
+                for kind in ANY_AUTHOR_KINDS
+            ),
+        )
+        .where(CareRecord.kind.in_(ANY_AUTHOR_KINDS), CareRecord.author_id.is_not(None), recent)
+        .group_by(CareRecord.child_id),
+        CareRecord.child_id,
+    ).subquery("others")
+    # The last day the child joined the school (again) or became left behind; a later day than
+    # the one asked about means the child was not yet due then.
+    changes = in_scope(
+        select(ChildStatusChange.child_id, func.max(ChildStatusChange.effective_on).label("on"))
+        .where(
+            or_(
+                and_(
+                    ChildStatusChange.kind == StatusKind.ENROLMENT,
+                    ChildStatusChange.to_value == ChildStatus.ACTIVE,
+                ),
+                and_(
+                    ChildStatusChange.kind == StatusKind.CARE,
+                    ChildStatusChange.from_value == LeftBehindType.NONE,
+                ),
+            )
+        )
+        .group_by(ChildStatusChange.child_id),
+        ChildStatusChange.child_id,
+    ).subquery("changes")
+    activities = [source(since, today, scope).subquery() for source in ACTIVITY_SOURCES]
     talking = and_(
         Pairing.child_id == Child.id,
         Pairing.kind.in_(TALKING_PAIRINGS),
@@ -465,21 +485,36 @@ def _rows_statement(
             SchoolClass.name,
             SchoolClass.teacher_id,
             Child.enrolled_on,
-            _joined_or_left_behind_since(),
+            changes.c.on,
             Pairing.id,
             Pairing.kind,
             Pairing.user_id,
             Pairing.started_on,
-            _last_record(CareKind.TALK, since, today, author=Pairing.user_id),
-            _last_record(CareKind.TALK, since, today, author=SchoolClass.teacher_id),
-            *(_last_record(kind, since, today) for kind in ANY_AUTHOR_KINDS),
-            *(source(since, today) for source in ACTIVITY_SOURCES),
+            by_helper.c.last,
+            by_teacher.c.last,
+            *(others.c[kind.value] for kind in ANY_AUTHOR_KINDS),
+            *(activity.c.last for activity in activities),
         )
         .outerjoin(SchoolClass, SchoolClass.id == Child.class_id)
         .outerjoin(Pairing, talking)
+        .outerjoin(changes, changes.c.child_id == Child.id)
+        .outerjoin(
+            by_helper,
+            and_(by_helper.c.child_id == Child.id, by_helper.c.author_id == Pairing.user_id),
+        )
+        .outerjoin(
+            by_teacher,
+            and_(
+                by_teacher.c.child_id == Child.id,
+                by_teacher.c.author_id == SchoolClass.teacher_id,
+            ),
+        )
+        .outerjoin(others, others.c.child_id == Child.id)
         .where(Child.status.in_(ON_ROLL), Child.left_behind_type != LeftBehindType.NONE)
         .order_by(Child.id, Pairing.started_on, Pairing.id)
     )
+    for activity in activities:
+        statement = statement.outerjoin(activity, activity.c.child_id == Child.id)
     if responsible_id is not None:
         statement = statement.where(_children_of(responsible_id, today))
     if class_id is not None:

@@ -112,6 +112,8 @@ def _on_roll_in(class_ids: list[int]) -> tuple[ColumnElement[bool], ...]:
 
 def class_surveys(session: Session, term: Term, classes: list[SchoolClass]) -> list[ClassSurvey]:
     """Per class, the children on the roll and how many of them are confirmed this term."""
+    if not classes:
+        return []
     class_ids = [c.id for c in classes]
     on_roll = dict(
         session.execute(
