@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
@@ -139,11 +140,6 @@ class Cadence:
     duty: DutyKey
     period: Period
     enabled: bool
-
-    @property
-    def is_default(self) -> bool:
-        spec = DUTIES[self.duty]
-        return (self.period, self.enabled) == (spec.period, spec.enabled)
 
 
 def cadences(session: Session) -> dict[DutyKey, Cadence]:
@@ -327,20 +323,19 @@ class Board:
 
     def coverage(self) -> dict[tuple[int | None, DutyKey], Coverage]:
         """(class id, duty) → how many of the duty's children are done in its current period."""
-        cells: dict[tuple[int | None, DutyKey], Coverage] = {}
-        for status in self.statuses:
-            cell = cells.setdefault((status.class_id, status.duty), Coverage())
-            cell.total += 1
-            cell.done += status.is_done
-        return cells
+        return _tally(self.statuses, lambda s: (s.class_id, s.duty))
 
     def school_coverage(self) -> dict[DutyKey, Coverage]:
-        totals: dict[DutyKey, Coverage] = {}
-        for status in self.statuses:
-            cell = totals.setdefault(status.duty, Coverage())
-            cell.total += 1
-            cell.done += status.is_done
-        return totals
+        return _tally(self.statuses, lambda s: s.duty)
+
+
+def _tally(statuses: list[DutyStatus], key: Callable[[DutyStatus], Any]) -> dict[Any, Coverage]:
+    cells: dict[Any, Coverage] = {}
+    for status in statuses:
+        cell = cells.setdefault(key(status), Coverage())
+        cell.total += 1
+        cell.done += status.is_done
+    return cells
 
 
 # Where the activity duty finds each child's latest activity: a source is a statement of

@@ -53,6 +53,7 @@ DEMO_TODAY = date(2026, 11, 27)
 HISTORY_WEEKS = 6
 FIRST_MONDAY = date(2026, 10, 19)
 LAPSED_SINCE = date(2026, 11, 9)
+ALERTS_OPEN_FOR = timedelta(days=10)
 # Fortnights pair the ISO weeks from the Monday of the term's first week, 31 August.
 FORTNIGHTS = [date(2026, 10, 12), date(2026, 10, 26), date(2026, 11, 9), date(2026, 11, 23)]
 SEED = "shouwang-care-20261123"
@@ -390,6 +391,8 @@ class History:
         alerts = select(CareAlert).where(CareAlert.record_id == record.id)
         for alert in self.session.scalars(alerts):
             alert.created_at = record.happened_at
+            if day < DEMO_TODAY - ALERTS_OPEN_FOR:  # the older ones were seen to
+                alert.acknowledged_at = record.happened_at + timedelta(days=1)
         self.session.flush()
         self.known.add(uid)
         self.report.add(f"care records ({kind.value})")
