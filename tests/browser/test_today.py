@@ -1,6 +1,6 @@
 """The today page on a phone: a class teacher logs an overdue talk from it in five taps plus the
-text, and notes an alert in one. The demo's care history leaves her overdue work on any day
-after 27 November 2026."""
+text, and notes an alert in one. The server answers as on the demo's day (27 November 2026),
+whatever the real date: in a holiday nothing would be due."""
 
 from __future__ import annotations
 

@@ -11,16 +11,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from tests.care.demo_day import freeze_today
 from tests.conftest import app_session
 from tests.helpers import csrf_token, text_of
 from webapp.auth.service import create_user, find_user_by_phone
-from webapp.care import duty_routes, service
+from webapp.care import service
 from webapp.care.models import CareKind, DutyCadence, DutyKey, PairingKind
 from webapp.children.models import Gender, ParentRelation, ParentSituation, Stage
 from webapp.children.service import create_class, register_child
 from webapp.core.audit import AuditEvent
-from webapp.demo.care import DEMO_TODAY
-from webapp.tenants import routes as tenant_routes
 
 BOARD = "/s/yangguang/care/coverage"
 CADENCES = "/s/yangguang/care/cadences"
@@ -29,9 +28,7 @@ MONDAY = date(2026, 11, 23)  # the week of the demo's day
 
 @pytest.fixture
 def on_demo_day(monkeypatch: pytest.MonkeyPatch) -> date:
-    for module in (tenant_routes, duty_routes):
-        monkeypatch.setattr(module, "local_today", lambda: DEMO_TODAY)
-    return DEMO_TODAY
+    return freeze_today(monkeypatch)
 
 
 @pytest.fixture

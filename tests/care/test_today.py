@@ -12,18 +12,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
+from tests.care.demo_day import freeze_today
 from tests.conftest import app_session
 from tests.helpers import csrf_token, log_in, text_of
 from webapp.auth.service import find_user_by_phone
-from webapp.care import duty_routes, service
-from webapp.care import forms as care_forms
-from webapp.care import routes as care_routes
+from webapp.care import service
 from webapp.care.models import CareAlert, CareKind, Pairing, PairingKind
 from webapp.children.models import Child, SchoolClass
 from webapp.demo.care import COUNSELLOR_PHONE, DEMO_TODAY
 from webapp.demo.data import VOLUNTEER_PHONE
 from webapp.extensions import db
-from webapp.tenants import routes as tenant_routes
 
 TODAY = "/s/yangguang/"
 WANG_LI = "13800000002"
@@ -32,9 +30,7 @@ WANG_LI = "13800000002"
 @pytest.fixture
 def on_demo_day(monkeypatch: pytest.MonkeyPatch) -> date:
     """Every page and form that asks for today gets the demo's day."""
-    for module in (tenant_routes, duty_routes, care_forms, care_routes):
-        monkeypatch.setattr(module, "local_today", lambda: DEMO_TODAY)
-    return DEMO_TODAY
+    return freeze_today(monkeypatch)
 
 
 def duty_links(html: str, state: str = r"\w+") -> list[tuple[str, str, int, str]]:
@@ -103,7 +99,7 @@ def test_the_demo_gives_her_due_and_overdue_work_on_later_days_too(
     app: Flask, teacher: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for day in (DEMO_TODAY, date(2026, 12, 2), date(2026, 12, 16)):
-        monkeypatch.setattr(tenant_routes, "local_today", lambda day=day: day)
+        freeze_today(monkeypatch, day)
         states = {state for state, *_rest in duty_links(text_of(teacher.get(TODAY)))}
         assert {"due", "overdue"} <= states, day
 
@@ -138,12 +134,12 @@ def test_month_and_term_duties_wait_as_a_count_until_their_due_date_nears(
     teacher: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mid_term = date(2026, 12, 2)  # the term ends on 22 January, December on the 31st
-    monkeypatch.setattr(tenant_routes, "local_today", lambda: mid_term)
+    freeze_today(monkeypatch, mid_term)
     page = text_of(teacher.get(TODAY))
     labels = {label for *_rest, label in duty_links(page)}
     assert "家访" not in labels and re.search(r"家访 \d+/7 本学期", page)
     late = date(2027, 1, 4)
-    monkeypatch.setattr(tenant_routes, "local_today", lambda: late)
+    freeze_today(monkeypatch, late)
     assert "家访" in {label for *_rest, label in duty_links(text_of(teacher.get(TODAY)))}
 
 
