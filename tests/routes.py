@@ -14,8 +14,10 @@ from tests.conftest import app_session
 from webapp.care.kinds import KINDS
 from webapp.care.models import (
     CareActivity,
+    CareAlert,
     CarePhoto,
     CareRecord,
+    DutyKey,
     IndividualPlan,
     LearningPlan,
     Pairing,
@@ -41,12 +43,14 @@ ID_PARAMETERS = {
     "pairing_id": (Pairing, "id"),
     "group_uid": (CareRecord, "group_uid"),
     "activity_id": (CareActivity, "id"),
+    "alert_id": (CareAlert, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {
     "section": ["identity", "living", "care"],
     "relation": ["father", "mother"],
     "kind": [kind.value for kind in KINDS],
+    "duty": [duty.value for duty in DutyKey],
 }
 SCOPE_PARAMETERS = {"tenant_slug", "unit_slug"}
 

@@ -24,6 +24,7 @@ from webapp.core.db import Base
 from webapp.core.org import Tenant, roles_in_tenant
 from webapp.core.permissions import can
 from webapp.core.tenancy import ALL_TENANTS, tenant_context
+from webapp.demo.care import COUNSELLOR_PHONE
 from webapp.demo.data import VOLUNTEER_PHONE, build_plan
 from webapp.extensions import db
 
@@ -81,6 +82,7 @@ ACCOUNTS = [
     "13800000005",
     "13800000009",
     VOLUNTEER_PHONE,
+    COUNSELLOR_PHONE,  # reads the talks whose concerns reached her, and no card
 ]
 
 

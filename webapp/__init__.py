@@ -88,6 +88,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
+    from webapp.care.duty_routes import bp as duties_bp
     from webapp.care.learning_routes import bp as learning_bp
     from webapp.care.pairing_routes import bp as pairings_bp
     from webapp.care.plan_routes import bp as plans_bp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
         plans_bp,
         learning_bp,
         pairings_bp,
+        duties_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

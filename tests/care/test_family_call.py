@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -23,6 +24,9 @@ from tests.helpers import csrf_token, log_in, text_of
 from webapp.care.models import CareKind, Channel
 from webapp.core.i18n import local_today
 from webapp.demo.data import VOLUNTEER_PHONE
+
+# These tests start from a school with no care record yet.
+pytestmark = pytest.mark.usefixtures("without_demo_care")
 
 
 def family_call(child: dict, **changes) -> dict:

@@ -7,6 +7,7 @@ import io
 import uuid
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -29,6 +30,9 @@ from webapp.core.audit import AuditAction, AuditEvent
 from webapp.core.files import load_photo
 from webapp.core.i18n import local_today
 from webapp.demo.data import VOLUNTEER_PHONE
+
+# These tests start from a school with no care record yet.
+pytestmark = pytest.mark.usefixtures("without_demo_care")
 
 
 def visit(app: Flask, child: dict, **changes) -> dict:

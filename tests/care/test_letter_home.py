@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -13,6 +14,9 @@ from tests.children.test_card import class_child
 from tests.helpers import text_of
 from webapp.care.models import CareKind, Channel
 from webapp.core.i18n import local_today
+
+# These tests start from a school with no care record yet.
+pytestmark = pytest.mark.usefixtures("without_demo_care")
 
 
 def letter(child: dict, **changes) -> dict:

@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -21,6 +22,9 @@ from tests.children.test_card import class_child, post
 from tests.helpers import text_of
 from webapp.care.models import CareKind, Channel, Direction
 from webapp.core.i18n import local_today
+
+# These tests start from a school with no care record yet.
+pytestmark = pytest.mark.usefixtures("without_demo_care")
 
 
 def call(client: FlaskClient, child_id: int, person: str, **kwargs):

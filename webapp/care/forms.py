@@ -146,6 +146,15 @@ class TalkForm(CareForm):
 
     FIELDS = ("topics", "mood", "notes", "concern", "follow_up", "channel")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Labels in the reader's language: made for each request, not once at import.
+        self.topics.choices = options(Topic.choices())
+        self.mood.choices = options(Mood.choices())
+        self.channel.choices = options(
+            (c.value, c.label) for c in (Channel.FACE_TO_FACE, Channel.PHONE, Channel.VIDEO)
+        )
+
     def record_values(self) -> dict[str, Any]:
         values = super().record_values()
         values["topics"] = {Topic(t) for t in values["topics"] or ()}

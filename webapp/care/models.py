@@ -424,7 +424,7 @@ class CareAlert(TenantScoped, Base):
 
 
 class DutyKey(Choice):
-    """The duties the engine counts; their defaults are in ``duties.DEFAULT_CADENCES``."""
+    """The duties the engine counts; their defaults are in ``duties.DUTIES``."""
 
     PROXY_PARENT_TALK = "proxy_parent_talk", _l("Proxy parent's talk")
     CLASS_TEACHER_TALK = "class_teacher_talk", _l("Class teacher's talk")

@@ -21,6 +21,7 @@ from webapp.care.access import RECORD_PERMISSION, may_read, may_record, sees_res
 from webapp.care.forms import ActivityForm, AmendForm, FollowUpDoneForm, GroupTalkForm
 from webapp.care.kinds import KINDS, KindSpec, spec_for, view_template
 from webapp.care.models import RESTRICTED_KINDS, ActivityTheme, CareActivity, CareKind, CareRecord
+from webapp.care.today import alerted_about
 from webapp.children.access import Access
 from webapp.children.models import Child, SchoolClass
 from webapp.children.routes import load_child
@@ -56,7 +57,10 @@ def load_record(record_id: int) -> tuple[CareRecord, Child, Access]:
         abort(404)
     child, access = load_child(record.child_id)
     original = db.session.get(CareRecord, record.amends_id) if record.amends_id else record
-    if not may_read(original, current_user.id, access, g.roles):
+    # An alert addressed to this person (a concern, to the counsellor) lets them read its talk.
+    if not may_read(original, current_user.id, access, g.roles) and not alerted_about(
+        db.session, original.id, current_user.id
+    ):
         abort(404)
     return record, child, access
 

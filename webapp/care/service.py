@@ -27,9 +27,12 @@ from webapp.care.models import (
     CareKind,
     CarePhoto,
     CareRecord,
+    DutyCadence,
+    DutyKey,
     Mood,
     Pairing,
     PairingKind,
+    Period,
 )
 from webapp.children.models import Child, SchoolClass
 from webapp.core import audit
@@ -599,3 +602,31 @@ def pair_children(
         except AlreadyPaired:
             already.append(child)
     return PairedChildren(made, already, taken)
+
+
+# Cadences ------------------------------------------------------------------------------------
+
+
+def set_cadence(
+    session: Session, duty: DutyKey, *, period: Period, enabled: bool, actor_id: int | None
+) -> DutyCadence:
+    """A school's own period for a duty, or the duty switched off; the change is logged."""
+    cadence = session.scalar(select(DutyCadence).where(DutyCadence.duty == duty))
+    if cadence is None:
+        cadence = DutyCadence(duty=duty, period=period, enabled=enabled)
+        session.add(cadence)
+        changed = ["period", "enabled"]
+    else:
+        cadence.period, cadence.enabled = period, enabled
+        changed = audit.changed_fields(cadence)
+    session.flush()
+    if changed:
+        audit.record(
+            session,
+            AuditAction.UPDATE,
+            actor_id=actor_id,
+            subject="duty_cadence",
+            subject_id=cadence.id,
+            fields=[duty.value, *changed],
+        )
+    return cadence

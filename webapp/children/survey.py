@@ -112,6 +112,8 @@ def _on_roll_in(class_ids: list[int]) -> tuple[ColumnElement[bool], ...]:
 
 def class_surveys(session: Session, term: Term, classes: list[SchoolClass]) -> list[ClassSurvey]:
     """Per class, the children on the roll and how many of them are confirmed this term."""
+    if not classes:
+        return []
     class_ids = [c.id for c in classes]
     on_roll = dict(
         session.execute(
@@ -263,9 +265,18 @@ class SurveySummary:
 
 
 def survey_summary(
-    session: Session, term: Term, user_id: int, roles: frozenset[Role], today: date
+    session: Session,
+    term: Term,
+    user_id: int,
+    roles: frozenset[Role],
+    today: date,
+    taught: list[SchoolClass] | None = None,
 ) -> SurveySummary:
-    taught = classes_taught_by(session, user_id) if can("children.survey", roles) else []
+    """``taught``: the classes the person teaches, when the caller has them already."""
+    if not can("children.survey", roles):
+        taught = []
+    elif taught is None:
+        taught = classes_taught_by(session, user_id)
     my_classes = class_surveys(session, term, taught)
     school = school_survey(session, term, today) if can("children.survey_progress", roles) else None
     watched = school.classes if school else my_classes
@@ -279,13 +290,20 @@ def survey_summary(
 
 
 def today_summary(
-    session: Session, user_id: int, roles: frozenset[Role], today: date
+    session: Session,
+    user_id: int,
+    roles: frozenset[Role],
+    today: date,
+    *,
+    term: Term | None = None,
+    taught: list[SchoolClass] | None = None,
 ) -> SurveySummary | None:
-    """For the today page; None when there is no term yet or the person has no part in it."""
+    """For the today page; None when there is no term yet or the person has no part in it.
+    The page may hand over the current term and the person's classes it has read already."""
     if not (can("children.survey", roles) or can("children.survey_progress", roles)):
         return None
-    term = current_term(session, today)
+    term = term or current_term(session, today)
     if term is None:
         return None
-    summary = survey_summary(session, term, user_id, roles, today)
+    summary = survey_summary(session, term, user_id, roles, today, taught)
     return summary if summary.my_classes or summary.school else None

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, redirect, url_for
+from datetime import date
+
+from flask import Blueprint, Response, g, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from webapp.care import duties
+from webapp.care import today as care_today
+from webapp.care.access import RECORD_PERMISSION
+from webapp.care.kinds import KINDS
 from webapp.children import queries as children_queries
 from webapp.children import survey, transfers
 from webapp.core.htmx import render
 from webapp.core.i18n import local_today
 from webapp.core.org import places_of, tenants_below
-from webapp.core.permissions import can, permission_required
+from webapp.core.permissions import Role, can, permission_required
 from webapp.extensions import db
 from webapp.tenants import queries
+
+SHOWN = care_today.CHILDREN_SHOWN
 
 bp = Blueprint("tenants", __name__)
 school_home_bp = Blueprint("home", __name__)
@@ -50,26 +58,53 @@ def switch() -> Response:
 @school_home_bp.route("/")
 @permission_required("school.today")
 def today() -> Response:
+    """What waits for this person today: care work, the survey, their classes. The calendar
+    and the person's classes are read once and shared by what needs them."""
+    day = local_today()
+    surveys = can("children.survey") or can("children.survey_progress")
+    school = duties.load_calendar(db.session, day) if surveys else None  # else the board's own
     my_classes = children_queries.classes_taught_by(db.session, current_user.id)
     school_classes = (
         children_queries.visible_classes(db.session, current_user.id, g.roles)
         if can("children.view_all")
         else []
     )
-    counts = children_queries.children_per_class(
-        db.session, [c.id for c in my_classes + school_classes]
-    )
+    class_ids = [c.id for c in my_classes + school_classes]
+    counts = children_queries.children_per_class(db.session, class_ids) if class_ids else {}
     return render(
         "tenants/today.html",
-        today=local_today(),
+        today=day,
         my_classes=my_classes,
         school_classes=school_classes,
         counts=counts,
         incomplete=children_queries.incomplete_cards(db.session, [c.id for c in my_classes]),
-        survey_summary=survey.today_summary(db.session, current_user.id, g.roles, local_today()),
+        survey_summary=survey.today_summary(
+            db.session, current_user.id, g.roles, day, term=school.latest, taught=my_classes
+        )
+        if school is not None
+        else None,
         school_total=sum(counts[c.id] for c in school_classes if c.id in counts),
         transfers_waiting=transfers.waiting_count(db.session) if can("children.transfer") else 0,
+        **care_work(day, school, teaches=bool(my_classes)),
     )
+
+
+def care_work(day: date, school: duties.SchoolCalendar | None, *, teaches: bool) -> dict:
+    """The duties this person answers for, the alerts addressed to them (class teachers and
+    counsellors receive them) and the follow-ups of their own records that are due."""
+    board = duties.duty_board(db.session, day, responsible_id=current_user.id, school=school)
+    return {
+        "agenda": care_today.agenda(board, limit=None if request.args.get("all") else SHOWN),
+        "waiting": care_today.waiting_for(
+            db.session,
+            current_user.id,
+            day,
+            alerts=teaches or Role.COUNSELLOR in g.roles,
+            follow_ups=any(can(p) for p in RECORD_PERMISSION.values()),
+        ),
+        # A duty's tap opens its kind's entry form, once the kind has one.
+        "entry_kinds": {k: s.kind.value for k, s in duties.DUTIES.items() if s.kind in KINDS},
+    }
 
 
 @unit_home_bp.route("/")
