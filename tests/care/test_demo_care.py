@@ -60,3 +60,26 @@ def test_concerns_reached_the_class_teacher_and_the_counsellor_and_follow_ups_wa
         ).all()
         done = [row for row in follow_ups if row[0] is not None]
         assert done and len(done) < len(follow_ups)
+
+
+def test_a_demo_home_visit_reads_like_one_made_with_the_form(app: Flask, principal) -> None:
+    """The demo writes a visit's details in the keys the visit form writes and reads."""
+    from tests.helpers import text_of
+
+    with app_session(app, "yangguang") as session:
+        visit = session.scalars(
+            select(CareRecord).where(CareRecord.kind == CareKind.HOME_VISIT).limit(1)
+        ).one()
+        visitor, record_id = visit.author.name, visit.id
+    page = text_of(principal.get(f"/s/yangguang/care/records/{record_id}"))
+    for shown in (
+        "家访人员",
+        visitor,
+        "见到的人",
+        "安全隐患",
+        "溺水",
+        "用电",
+        "监护情况",
+        "指导意见",
+    ):
+        assert shown in page, shown

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.auth.models import User
 from webapp.auth.service import create_user, find_user_by_phone, hash_password
 from webapp.care import service
 from webapp.care.kinds import KINDS
@@ -113,14 +114,15 @@ CONTACT_NOTES = [
     "微信视频联系了孩子妈妈，让孩子和妈妈说了话，妈妈很感谢老师。",
     "给家长打电话，提醒天冷给孩子寄厚衣服，并说了学校的安全要求。",
 ]
+# What a home visit found, in the keys the visit form writes (care.forms.HomeVisitForm).
 HOME_VISIT = {
-    "visitors": "班主任、代理家长",
-    "people_met": "奶奶",
-    "living_conditions": "砖瓦房两间，孩子有自己的书桌，屋里比较整洁。",
-    "hazards": "屋后有水塘，已提醒不要去玩水；电线有老化，请家里找人检修。",
-    "guardian_care": "奶奶身体尚可，能照顾孩子的饮食起居，作业辅导有困难。",
-    "guidance": "讲了冬季防火、防溺水的注意事项，请奶奶每天看看孩子的作业本。",
+    "living": "砖瓦房两间，孩子有自己的书桌，屋里比较整洁。",
+    "hazards": ["drowning", "electricity"],
+    "hazard_note": "屋后有水塘，已提醒不要去玩水；电线有老化，请家里找人检修。",
+    "guardian_care": "fair",
+    "guidance": "讲了冬季防火、防溺水的注意事项，请家里每天看看孩子的作业本。",
 }
+VISIT_NOTES = "孩子在家帮着做家务，作业能按时完成；监护人身体尚可，作业辅导有困难。"
 ACTIVITIES = [
     ("感恩主题班会", ActivityTheme.CLASS_MEETING),
     ("秋季安全教育讲座", ActivityTheme.LECTURE),
@@ -360,9 +362,20 @@ class History:
             CareKind.HOME_VISIT,
             author_id,
             day,
-            notes=HOME_VISIT["guidance"],
-            details=dict(HOME_VISIT),
+            notes=VISIT_NOTES,
+            details=self._visit_details(child, author_id),
         )
+
+    def _visit_details(self, child: Child, author_id: int) -> dict[str, Any]:
+        """Who went and whom they met, named as they were that day, beside what was found."""
+        author = self.session.get(User, author_id)
+        met = child.active_guardians[:1]
+        return HOME_VISIT | {
+            "visitors": [author_id],
+            "visitor_names": [author.name if author else ""],
+            "met": [f"guardian.{guardian.id}" for guardian in met],
+            "met_names": [guardian.name for guardian in met],
+        }
 
     def _record(
         self,
