@@ -108,7 +108,41 @@ class CareForm(BaseForm):
             getattr(self, name).data = getattr(record, name)
 
 
-class TalkForm(CareForm):
+class FollowUpMixin(CareForm):
+    """A follow-up with a due chip, as on the talk."""
+
+    follow_up = StringField(
+        _l("Follow-up"),
+        description=_l("Something to do next, for example: call the grandmother."),
+        filters=TEXT,
+        validators=[Length(max=200)],
+    )
+    follow_up_in = RadioField(
+        _l("Follow up by"),
+        choices=options((key, label) for key, (label, _days) in FOLLOW_UP_IN.items()),
+        default="7",
+        validators=[Optional()],
+    )
+
+    def follow_up_due(self) -> date | None:
+        if not self.follow_up.data:
+            return None
+        _label, days = FOLLOW_UP_IN.get(self.follow_up_in.data or "7", FOLLOW_UP_IN["7"])
+        return (self.happened_on.data or local_today()) + timedelta(days=days)
+
+    def record_values(self) -> dict[str, Any]:
+        return super().record_values() | {"follow_up_due": self.follow_up_due()}
+
+    def from_record(self, record: CareRecord) -> None:
+        super().from_record(record)
+        if record.follow_up_due and record.happened_on:
+            days = (record.follow_up_due - record.happened_on).days
+            self.follow_up_in.data = next(
+                (key for key, (_label, d) in FOLLOW_UP_IN.items() if d == days), "7"
+            )
+
+
+class TalkForm(FollowUpMixin):
     topics = MultiCheckboxField(_l("About"), choices=options(Topic.choices()))
     mood = RadioField(
         _l("Mood"),
@@ -126,18 +160,6 @@ class TalkForm(CareForm):
         render_kw={"rows": 4},
     )
     concern = BooleanField(_l("Something worries me: tell the class teacher and counsellor"))
-    follow_up = StringField(
-        _l("Follow-up"),
-        description=_l("Something to do next, for example: call the grandmother."),
-        filters=TEXT,
-        validators=[Length(max=200)],
-    )
-    follow_up_in = RadioField(
-        _l("Follow up by"),
-        choices=options((key, label) for key, (label, _days) in FOLLOW_UP_IN.items()),
-        default="7",
-        validators=[Optional()],
-    )
     channel = RadioField(
         _l("How"),
         choices=options(Channel.choices((Channel.FACE_TO_FACE, Channel.PHONE, Channel.VIDEO))),
@@ -146,39 +168,18 @@ class TalkForm(CareForm):
 
     FIELDS = ("topics", "mood", "notes", "concern", "follow_up", "channel")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Labels in the reader's language: made for each request, not once at import.
-        self.topics.choices = options(Topic.choices())
-        self.mood.choices = options(Mood.choices())
-        self.channel.choices = options(
-            (c.value, c.label) for c in (Channel.FACE_TO_FACE, Channel.PHONE, Channel.VIDEO)
-        )
-
     def record_values(self) -> dict[str, Any]:
         values = super().record_values()
         values["topics"] = {Topic(t) for t in values["topics"] or ()}
         values["mood"] = Mood(values["mood"]) if values["mood"] else None
         values["channel"] = Channel(values["channel"]) if values["channel"] else None
-        values["follow_up_due"] = self.follow_up_due()
         return values
-
-    def follow_up_due(self) -> date | None:
-        if not self.follow_up.data:
-            return None
-        _label, days = FOLLOW_UP_IN.get(self.follow_up_in.data or "7", FOLLOW_UP_IN["7"])
-        return (self.happened_on.data or local_today()) + timedelta(days=days)
 
     def from_record(self, record: CareRecord) -> None:
         super().from_record(record)
         self.topics.data = sorted(t.value for t in record.topics)
         self.mood.data = record.mood.value if record.mood else None
         self.channel.data = record.channel.value if record.channel else None
-        if record.follow_up_due and record.happened_on:
-            days = (record.follow_up_due - record.happened_on).days
-            self.follow_up_in.data = next(
-                (key for key, (_label, d) in FOLLOW_UP_IN.items() if d == days), "7"
-            )
 
 
 # Quick entry beyond the talk ------------------------------------------------------------------
@@ -214,40 +215,6 @@ def choice_labels(choice: type[Choice], values: Iterable[str]) -> str:
     """Stored choice values as their labels, for reading a record: "用电、溺水"."""
     members = choice._value2member_map_
     return "、".join(members[v].label for v in values if v in members)
-
-
-class FollowUpMixin(CareForm):
-    """A follow-up with a due chip, as on the talk."""
-
-    follow_up = StringField(
-        _l("Follow-up"),
-        description=_l("Something to do next, for example: call the grandmother."),
-        filters=TEXT,
-        validators=[Length(max=200)],
-    )
-    follow_up_in = RadioField(
-        _l("Follow up by"),
-        choices=options((key, label) for key, (label, _days) in FOLLOW_UP_IN.items()),
-        default="7",
-        validators=[Optional()],
-    )
-
-    def follow_up_due(self) -> date | None:
-        if not self.follow_up.data:
-            return None
-        _label, days = FOLLOW_UP_IN.get(self.follow_up_in.data or "7", FOLLOW_UP_IN["7"])
-        return (self.happened_on.data or local_today()) + timedelta(days=days)
-
-    def record_values(self) -> dict[str, Any]:
-        return super().record_values() | {"follow_up_due": self.follow_up_due()}
-
-    def from_record(self, record: CareRecord) -> None:
-        super().from_record(record)
-        if record.follow_up_due and record.happened_on:
-            days = (record.follow_up_due - record.happened_on).days
-            self.follow_up_in.data = next(
-                (key for key, (_label, d) in FOLLOW_UP_IN.items() if d == days), "7"
-            )
 
 
 class PersonMixin(CareForm):
