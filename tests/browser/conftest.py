@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.care.demo_day import freeze_today
 from tests.conftest import migrated_app_with_demo
+from webapp.demo.care import DEMO_TODAY
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
@@ -18,14 +20,17 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a committed SQLite database of its own, served from a thread."""
+    """The app on a committed SQLite database of its own, served from a thread, answering as
+    on the demo's day (its care history ends there; in a holiday nothing would be due)."""
     database = tmp_path_factory.mktemp("live") / "live.sqlite3"
     app = migrated_app_with_demo(f"sqlite:///{database}")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with pytest.MonkeyPatch.context() as patch:
+        freeze_today(patch, DEMO_TODAY)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")
