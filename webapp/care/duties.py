@@ -26,10 +26,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from webapp.care.models import (
@@ -341,10 +353,12 @@ def _tally(statuses: list[DutyStatus], key: Callable[[DutyStatus], Any]) -> dict
 # Where the activity duty finds each child's latest activity: a source is a statement of
 # (child id, the last day on or before `today` the child took part), grouped by child and kept
 # to the children in scope. Sign-ins to the children's home (留守儿童之家) will add theirs here.
-ActivitySource = Callable[[date, date, Select | None], Select]
+# A day or a child's id as the statements take them: a bound parameter of the cached statement.
+SqlValue = ColumnElement[Any]
+ActivitySource = Callable[[SqlValue, SqlValue, Select | None], Select]
 
 
-def _care_activity_last(since: date, today: date, scope: Select | None) -> Select:
+def _care_activity_last(since: SqlValue, today: SqlValue, scope: Select | None) -> Select:
     statement = (
         select(ActivityParticipant.child_id, func.max(CareActivity.happened_on).label("last"))
         .join(CareActivity, CareActivity.id == ActivityParticipant.activity_id)
@@ -357,13 +371,15 @@ def _care_activity_last(since: date, today: date, scope: Select | None) -> Selec
 ACTIVITY_SOURCES: list[ActivitySource] = [_care_activity_last]
 
 
-def _active_on(pairing: type[Pairing], today: date) -> ColumnElement[bool]:
+def _active_on(pairing: type[Pairing], today: SqlValue) -> ColumnElement[bool]:
     return and_(
         pairing.started_on <= today, or_(pairing.ended_on.is_(None), pairing.ended_on > today)
     )
 
 
-def _children_of(user_id: int, today: date, child: type[Child] = Child) -> ColumnElement[bool]:
+def _children_of(
+    user_id: SqlValue, today: SqlValue, child: type[Child] = Child
+) -> ColumnElement[bool]:
     """Children a person answers for something: paired to them, or in a class they teach.
 
     Aliases, since the outer statement joins pairings and classes itself."""
@@ -373,7 +389,9 @@ def _children_of(user_id: int, today: date, child: type[Child] = Child) -> Colum
     return or_(child.id.in_(paired_ids), child.class_id.in_(taught_ids))
 
 
-def _scope(today: date, responsible_id: int | None, class_id: int | None) -> Select | None:
+def _scope(
+    today: SqlValue, responsible_id: SqlValue | None, class_id: SqlValue | None
+) -> Select | None:
     """The ids of the children a call reads, for the grouped subqueries; None: all of them."""
     if responsible_id is None and class_id is None:
         return None
@@ -400,9 +418,14 @@ def duty_board(
     page); with ``class_id`` only one class (a drill-down). Three statements at most.
     """
     since = today - LOOKBACK
-    rows = session.execute(
-        _rows_statement(today, since, responsible_id=responsible_id, class_id=class_id)
-    ).all()
+    statement = _rows_statement(by_person=responsible_id is not None, by_class=class_id is not None)
+    parameters = {
+        "today": today,
+        "since": since,
+        "responsible_id": responsible_id,
+        "class_id": class_id,
+    }
+    rows = session.execute(statement, parameters).all()
     if not rows:
         return Board(today, school or SchoolCalendar(today, []), {})
     board = Board(today, school or load_calendar(session, today), cadences(session))
@@ -413,13 +436,17 @@ def duty_board(
     return board
 
 
-def _rows_statement(
-    today: date, since: date, *, responsible_id: int | None, class_id: int | None
-) -> Select:
+@cache
+def _rows_statement(*, by_person: bool, by_class: bool) -> Select:
     """One row per child and active pairing, with the last day each kind of record happened.
 
     The latest records come from subqueries grouped by child (and author, for talks), each
-    kept to the children in scope: set-based, whatever the number of children."""
+    kept to the children in scope: set-based, whatever the number of children. Built once per
+    shape with bound parameters (today, since, responsible_id, class_id): building a statement
+    this size costs more than running it."""
+    today, since = bindparam("today", type_=Date), bindparam("since", type_=Date)
+    responsible_id = bindparam("responsible_id", type_=Integer) if by_person else None
+    class_id = bindparam("class_id", type_=Integer) if by_class else None
     scope = _scope(today, responsible_id, class_id)
 
     def in_scope(statement: Select, child_id: ColumnElement) -> Select:

@@ -123,12 +123,15 @@ def _scope_statement_to_tenant(state: ORMExecuteState) -> None:
     # A column load refreshes an object this session already holds, by primary key.
     if state.is_column_load or state.execution_options.get(ALL_TENANTS):
         return
-    if not touches_tenant_table(state.statement):
-        return
     tenant_id = state.session.info.get(TENANT_KEY)
-    if tenant_id is None:
-        raise TenantNotSet("a tenant table was queried with no tenant in scope")
-    if state.is_insert:
+    # Walking a statement to find its tables costs as much as a small query: done only where
+    # the answer matters. With a tenant set the criteria go on every statement (they touch only
+    # tenant entities), so only the fail-closed cases need the walk.
+    if tenant_id is None or state.is_insert:
+        if not touches_tenant_table(state.statement):
+            return
+        if tenant_id is None:
+            raise TenantNotSet("a tenant table was queried with no tenant in scope")
         raise TenantNotSet("bulk INSERT into a tenant table must opt out and name its tenant")
     state.statement = state.statement.options(
         with_loader_criteria(
