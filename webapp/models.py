@@ -26,6 +26,8 @@ from webapp.children.models import (
 )
 from webapp.core.audit import AuditEvent
 from webapp.core.org import Membership, OrgUnit, Tenant, UnitMembership
+from webapp.room.models import Room, RoomHours, SignIn
+from webapp.safety.models import Leave
 from webapp.tenants.models import SchoolYear, Term
 
 __all__ = [
@@ -43,14 +45,18 @@ __all__ = [
     "ImportBatch",
     "IndividualPlan",
     "LearningPlan",
+    "Leave",
     "LoginThrottle",
     "Membership",
     "OrgUnit",
     "Pairing",
     "Parent",
     "PlanReview",
+    "Room",
+    "RoomHours",
     "SchoolClass",
     "SchoolYear",
+    "SignIn",
     "SurveyConfirmation",
     "Tenant",
     "Term",
