@@ -143,6 +143,8 @@ def primary_class_name(grade: int, section: int) -> str:
 
 KINDERGARTEN_NAMES = {1: "小班", 2: "中班", 3: "大班"}
 VOLUNTEER_PHONE = "13900000150"
+SAFETY_LEAD_PHONE = "13900000190"
+DORM_SUPERVISOR_PHONE = "13900000191"
 
 # The accounts CONTRACT.md names, then the other teachers the classes need.
 CONTRACT_STAFF = [
@@ -156,6 +158,9 @@ CONTRACT_STAFF = [
     StaffPlan("13800000009", "周明", None, [Role.OVERSIGHT_OFFICER], unit_slug="qinggang"),
     # A community volunteer (爱心妈妈) paired to two children at 阳光小学.
     StaffPlan(VOLUNTEER_PHONE, "蒋秀兰", "yangguang", [Role.VOLUNTEER]),
+    # The safety lead and the dorm supervisor of 阳光小学, where the boarders sleep.
+    StaffPlan(SAFETY_LEAD_PHONE, "何志刚", "yangguang", [Role.SAFETY_LEAD, Role.TEACHER]),
+    StaffPlan(DORM_SUPERVISOR_PHONE, "杨桂芳", "yangguang", [Role.DORM_SUPERVISOR]),
 ]
 
 OTHER_STAFF_NAMES = [
