@@ -61,12 +61,10 @@ def visible_children(
 def access_to(session: Session, child: Child, user_id: int, roles: frozenset[Role]) -> Access:
     if can("children.view_all", roles):
         return Access.FULL
-    if roles & CLASS_ROLES and child.class_id is not None:
-        teacher_id = session.scalar(
-            select(SchoolClass.teacher_id).where(SchoolClass.id == child.class_id)
-        )
-        if teacher_id == user_id:
-            return Access.FULL
+    # Through the relationship: the page shows the class too, so this load serves both.
+    school_class = child.school_class if roles & CLASS_ROLES else None
+    if school_class is not None and school_class.teacher_id == user_id:
+        return Access.FULL
     if roles & PAIRED_ROLES and session.scalar(
         _paired_child_ids(user_id).where(Pairing.child_id == child.id).limit(1)
     ):

@@ -122,8 +122,7 @@ def card(child_id: int) -> Response:
         service.record_disclosure(
             db.session, child, AuditAction.VIEW, actor_id=current_user.id, field=""
         )
-        db.session.commit()
-    return render(
+    response = render(
         "children/card.html",
         child=child,
         access=access,
@@ -137,6 +136,10 @@ def card(child_id: int) -> Response:
         today=local_today(),
         **_transfer_context(child, access),
     )
+    # The look is logged before the page leaves: committed after drawing it, so the commit's
+    # expiry does not make the drawing load the card a second time.
+    db.session.commit()
+    return response
 
 
 def _transfer_context(child: Child, access: Access) -> dict:
@@ -144,9 +147,13 @@ def _transfer_context(child: Child, access: Access) -> dict:
     if access != Access.FULL:
         return {"destination": None, "received": None}
     pending = child.status == ChildStatus.TRANSFER_PENDING
+    came_from_elsewhere = any(
+        change.other_tenant_id and change.to_value == ChildStatus.ACTIVE
+        for change in child.status_changes
+    )
     return {
         "destination": transfers.destination_of(db.session, child) if pending else None,
-        "received": transfers.received_from(db.session, child),
+        "received": transfers.received_from(db.session, child) if came_from_elsewhere else None,
     }
 
 
