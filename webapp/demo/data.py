@@ -159,7 +159,7 @@ CONTRACT_STAFF = [
     # A community volunteer (爱心妈妈) paired to two children at 阳光小学.
     StaffPlan(VOLUNTEER_PHONE, "蒋秀兰", "yangguang", [Role.VOLUNTEER]),
     # The safety lead and the dorm supervisor of 阳光小学, where the boarders sleep.
-    StaffPlan(SAFETY_LEAD_PHONE, "何志刚", "yangguang", [Role.SAFETY_LEAD, Role.TEACHER]),
+    StaffPlan(SAFETY_LEAD_PHONE, "何志刚", "yangguang", [Role.SAFETY_LEAD]),
     StaffPlan(DORM_SUPERVISOR_PHONE, "杨桂芳", "yangguang", [Role.DORM_SUPERVISOR]),
 ]
 
