@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from webapp.children.access import ON_ROLL, visible_children
 from webapp.children.models import Child, ParentSituation, SchoolClass
 from webapp.children.queries import classes_taught_by, school_classes
+from webapp.core.choices import Choice
 from webapp.core.permissions import Role, can
 from webapp.families.models import GuardianMeeting, MeetingAttendance, MeetingPhoto
 from webapp.tenants.models import SchoolYear, Term
@@ -23,13 +24,13 @@ class Family:
 
     child_id: int
     child_name: str
-    relation: str | None
+    relation: Choice | None  # 奶奶, 父亲 … (the label is read in the reader's language)
     parent_id: int | None
     guardian_id: int | None
 
     @property
     def label(self) -> str:
-        return f"{self.child_name} · {self.relation}" if self.relation else self.child_name
+        return f"{self.child_name} · {self.relation.label}" if self.relation else self.child_name
 
 
 def meeting_classes(session: Session, user_id: int, roles: frozenset[Role]) -> list[SchoolClass]:
@@ -44,10 +45,10 @@ def family_of(child: Child) -> Family:
     parent (a parent home for the holidays comes too)."""
     guardians = child.active_guardians
     if guardians:
-        return Family(child.id, child.name, guardians[0].relation.label, None, guardians[0].id)
+        return Family(child.id, child.name, guardians[0].relation, None, guardians[0].id)
     parents = sorted(child.parents, key=lambda p: p.situation != ParentSituation.AT_HOME)
     if parents:
-        return Family(child.id, child.name, parents[0].relation.label, parents[0].id, None)
+        return Family(child.id, child.name, parents[0].relation, parents[0].id, None)
     return Family(child.id, child.name, None, None, None)
 
 
@@ -136,9 +137,7 @@ def attendance_by_class(
     session: Session, meeting: GuardianMeeting, user_id: int, roles: frozenset[Role]
 ) -> list[ClassAttendance]:
     """Who came, class by class: by name where the person sees the child, else counted."""
-    seen_ids = visible_children(user_id, roles, statuses=tuple(ON_ROLL)).with_only_columns(
-        Child.id
-    )
+    seen_ids = visible_children(user_id, roles, statuses=tuple(ON_ROLL)).with_only_columns(Child.id)
     rows = session.execute(
         select(Child, Child.id.in_(seen_ids))
         .options(
@@ -167,13 +166,15 @@ def _came(child: Child, attendance: MeetingAttendance) -> Family:
     person = next((p for p in child.parents if p.id == attendance.parent_id), None) or next(
         (g for g in child.guardians if g.id == attendance.guardian_id), None
     )
-    relation = person.relation.label if person is not None else None
+    relation = person.relation if person is not None else None
     return Family(child.id, child.name, relation, attendance.parent_id, attendance.guardian_id)
 
 
 def meeting_photos(session: Session, meeting: GuardianMeeting) -> list[MeetingPhoto]:
     return list(
         session.scalars(
-            select(MeetingPhoto).where(MeetingPhoto.meeting_id == meeting.id).order_by(MeetingPhoto.id)
+            select(MeetingPhoto)
+            .where(MeetingPhoto.meeting_id == meeting.id)
+            .order_by(MeetingPhoto.id)
         )
     )

@@ -73,9 +73,7 @@ def new_meeting() -> Response:
                 actor_id=current_user.id,
             )
             for data in form.shrunk_photos:
-                service.add_meeting_photo(
-                    db.session, saved.meeting, data, actor_id=current_user.id
-                )
+                service.add_meeting_photo(db.session, saved.meeting, data, actor_id=current_user.id)
         db.session.commit()
         flash(_("Saved: %(title)s.", title=saved.meeting.title), "success")
         return redirect(url_for(".show_meeting", meeting_id=saved.meeting.id), code=303)

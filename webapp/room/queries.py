@@ -18,7 +18,7 @@ from webapp.children.models import Child, SchoolClass
 from webapp.children.queries import ChildFilters, search_children
 from webapp.core.i18n import SCHOOL_TIMEZONE
 from webapp.core.permissions import LEADERS, Role
-from webapp.room.models import Room, RoomAction, RoomHours, SignIn
+from webapp.room.models import Room, RoomAction, SignIn
 from webapp.tenants.models import Term
 
 FOUND_SHOWN = 12  # tiles a search shows on the board: the partial stays small on a weak signal
@@ -48,10 +48,7 @@ def runs_every_room(roles: frozenset[Role]) -> bool:
 
 def rooms_run_by(session: Session, user_id: int, roles: frozenset[Role]) -> list[Room]:
     statement = (
-        select(Room)
-        .options(selectinload(Room.hours))
-        .where(Room.is_active)
-        .order_by(Room.name)
+        select(Room).options(selectinload(Room.hours)).where(Room.is_active).order_by(Room.name)
     )
     if not runs_every_room(roles):
         statement = statement.where(Room.keeper_id == user_id)

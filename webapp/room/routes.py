@@ -37,7 +37,7 @@ from webapp.room.forms import (
     StartSelfServiceForm,
     UndoForm,
 )
-from webapp.room.models import Room, RoomAction
+from webapp.room.models import Room
 from webapp.room.service import Outcome, Tapped
 
 bp = Blueprint("room", __name__, url_prefix="/room")

@@ -84,9 +84,7 @@ def create_room(
         if existing is None:
             raise DuplicateName() from None
         return SavedRoom(existing, created=False)
-    audit.record(
-        session, AuditAction.CREATE, actor_id=actor_id, subject="room", subject_id=room.id
-    )
+    audit.record(session, AuditAction.CREATE, actor_id=actor_id, subject="room", subject_id=room.id)
     return SavedRoom(room, created=True)
 
 

@@ -14,10 +14,10 @@ from webapp.care.access import RECORD_PERMISSION
 from webapp.care.kinds import KINDS
 from webapp.children import queries as children_queries
 from webapp.children import survey, transfers
+from webapp.core.db import utcnow
 from webapp.core.htmx import render
 from webapp.core.i18n import local_today
 from webapp.core.org import places_of, tenants_below
-from webapp.core.db import utcnow
 from webapp.core.permissions import Role, can, permission_required
 from webapp.extensions import db
 from webapp.room import today as room_today
