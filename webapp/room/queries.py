@@ -140,7 +140,7 @@ def counts_now(session: Session) -> dict[int, int]:
         .where(SignIn.signed_out_at.is_(None))
         .group_by(SignIn.room_id)
     )
-    return dict(rows.tuples().all())
+    return {key: count for key, count in rows}
 
 
 def where_now(session: Session, child_ids: list[int]) -> dict[int, tuple[int, str]]:
@@ -238,7 +238,7 @@ def visitors_today(session: Session, day: date) -> dict[int, int]:
         .where(SignIn.signed_in_on == day)
         .group_by(SignIn.room_id)
     )
-    return dict(rows.tuples().all())
+    return {key: count for key, count in rows}
 
 
 def find_action(session: Session, uid: object) -> RoomAction | None:
