@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.care.people import class_children
-from tests.care.test_duties import School, cast, school  # noqa: F401 - the engine's fixtures
+from tests.care.test_duties import School
 from tests.conftest import app_session
 from tests.helpers import csrf_token, log_in, text_of
 from tests.room.board import KEEPER_PHONE, board_url, room_id, tap
