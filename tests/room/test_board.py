@@ -203,12 +203,13 @@ def test_a_teacher_runs_only_the_room_she_keeps(app: Flask, client: FlaskClient)
     reading, music = room_id(app), room_id(app, "音乐室")
     log_in(client, "13800000002")  # 王丽, a class teacher
     assert client.get(board_url(reading)).status_code == 404
-    assert "签到板" not in text_of(client.get("/s/yangguang/"))
+    assert "音乐室" not in text_of(client.get("/s/yangguang/room/"))
     with app_session(app, "yangguang") as session:
         session.get(Room, music).keeper_id = user_id(app, "13800000002")
     assert client.get(board_url(music)).status_code == 200
     assert client.get(board_url(reading)).status_code == 404
-    assert "签到板：音乐室" in text_of(client.get("/s/yangguang/"))
+    rooms = text_of(client.get("/s/yangguang/room/"))
+    assert "音乐室" in rooms and "阅览室" not in rooms
     child = class_children(app, "三年级二班")[0]  # not her class: the board finds every child
     assert f'value="i{child["id"]}"' in open_board(client, music, q=child["name"])
 

@@ -105,11 +105,11 @@ def set_attendance(
                 recorded_by_id=actor_id,
             )
         )
-        _log(session, meeting, child_id, actor_id, "attended")
+        _log(session, meeting, child_id, actor_id, AuditAction.CREATE)
         added += 1
     for child_id in sorted(set(rows) - came):
         session.delete(rows[child_id])  # a tick taken back: the family did not come
-        _log(session, meeting, child_id, actor_id, "not_attended")
+        _log(session, meeting, child_id, actor_id, AuditAction.UPDATE)
         removed += 1
     try:
         with session.begin_nested():
@@ -120,16 +120,21 @@ def set_attendance(
 
 
 def _log(
-    session: Session, meeting: GuardianMeeting, child_id: int, actor_id: int | None, what: str
+    session: Session,
+    meeting: GuardianMeeting,
+    child_id: int,
+    actor_id: int | None,
+    action: AuditAction,
 ) -> None:
+    """The family's attendance written (created), or taken back (changed)."""
     audit.record(
         session,
-        AuditAction.UPDATE,
+        action,
         actor_id=actor_id,
         subject="guardian_meeting",
         subject_id=meeting.id,
         child_id=child_id,
-        fields=[what],
+        fields=["attended" if action == AuditAction.CREATE else "not_attended"],
     )
 
 

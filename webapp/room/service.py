@@ -1,7 +1,9 @@
 """Writes of the children's home: rooms and their hours, and the taps of the sign-in board.
 
 Every tap is a RoomAction with the board's UUID (derived per child, see ``tap_uid``): a double
-tap, a retry or a replay finds the action it made, and Undo reverses exactly that action. A
+tap, a retry or a replay finds the action it made, and Undo reverses exactly that action. The
+actions are the board's own log (who tapped, when, who undid it): a visit is not a change to
+the child's card, so the taps add nothing to the card's audit log. A
 child is in one room at a time: signing in elsewhere moves the child, closing the first visit
 (the database holds one open visit per child, even when two taps race).
 """
@@ -251,19 +253,6 @@ def _close(visit: SignIn, action: RoomAction, now: datetime) -> None:
     visit.closed_by_action_id = action.id
 
 
-def _log(session: Session, action: RoomAction, child_ids: Iterable[int]) -> None:
-    for child_id in child_ids:
-        audit.record(
-            session,
-            AuditAction.UPDATE,
-            actor_id=action.actor_id,
-            subject="room_action",
-            subject_id=action.id,
-            child_id=child_id,
-            fields=[action.kind.value],
-        )
-
-
 def _new_action(
     session: Session,
     *,
@@ -346,8 +335,6 @@ def sign_in(
         if current is not None and current.room_id == room.id:
             return Tapped(Outcome.ALREADY_IN, child=child)
         raise
-    _log(session, action, [child.id])
-    session.flush()
     from_room = current.room if current is not None else None
     return Tapped(OUTCOME_OF[action.kind], action, child, from_room=from_room)
 
@@ -388,8 +375,6 @@ def sign_out(
         if existing is None:
             raise
         return _replay(session, existing, room, child, {ActionKind.SIGN_OUT})
-    _log(session, action, [child.id])
-    session.flush()
     return Tapped(Outcome.SIGNED_OUT, action, child)
 
 
@@ -435,8 +420,6 @@ def sign_everyone_out(
         if existing is None:
             raise
         return _replay(session, existing, room, None, {ActionKind.CLOSE_ALL})
-    _log(session, action, [v.child_id for v in visits])
-    session.flush()
     return Tapped(Outcome.CLOSED, action, count=len(visits))
 
 
@@ -473,17 +456,5 @@ def undo(
         result.reopened += 1
     action.undone_at = now
     action.undone_by_id = actor_id
-    session.flush()
-    touched = {v.child_id for v in opened} | ({action.child_id} if action.child_id else set())
-    for child_id in sorted(touched) or [None]:
-        audit.record(
-            session,
-            AuditAction.UPDATE,
-            actor_id=actor_id,
-            subject="room_action",
-            subject_id=action.id,
-            child_id=child_id,
-            fields=["undone"],
-        )
     session.flush()
     return result

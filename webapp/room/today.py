@@ -1,5 +1,8 @@
-"""The children's home on the today page: for whoever runs a room (the keeper, a teacher on
-duty), each room open or not and how many children are in it, leading to the sign-in board."""
+"""The children's home on the today page: for the keeper of the home, each room open or not
+and how many children are in it, leading to the sign-in board.
+
+Only the keeper's role reads anything here: everybody else's today page pays no statement for
+it (a teacher on duty opens the board from the rooms list, /room/)."""
 
 from __future__ import annotations
 
@@ -29,11 +32,11 @@ class Panel:
 def panel(
     session: Session, user_id: int, roles: frozenset[Role], today: date, now: datetime
 ) -> Panel | None:
-    """None when the person runs no room (most teachers): the today page shows nothing."""
-    if not can("room.board", roles):
+    """None for everybody but the keeper of the home: the today page shows nothing."""
+    if Role.ROOM_KEEPER not in roles or not can("room.board", roles):
         return None
     rooms = queries.rooms_run_by(session, user_id, roles)
-    if not rooms or (Role.ROOM_KEEPER not in roles and not _keeps_one(rooms, user_id)):
+    if not rooms:
         return None
     holiday = queries.is_holiday(session, today)
     counts = queries.counts_now(session)
@@ -47,8 +50,3 @@ def panel(
     # The open rooms and the busy ones first: where the keeper is needed now.
     items.sort(key=lambda item: (item.opening is None, -item.here, item.day.room.name))
     return Panel(items)
-
-
-def _keeps_one(rooms: list, user_id: int) -> bool:
-    """The principal runs every room but keeps none: the panel is for those on duty."""
-    return any(room.keeper_id == user_id for room in rooms)
