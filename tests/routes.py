@@ -25,6 +25,8 @@ from webapp.care.models import (
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
+from webapp.families.models import GuardianMeeting, MeetingPhoto
+from webapp.room.models import Room, RoomAction, RoomHours
 from webapp.tenants.models import SchoolYear, Term
 
 # path parameter → the model whose ids (or uids) it takes
@@ -44,6 +46,11 @@ ID_PARAMETERS = {
     "group_uid": (CareRecord, "group_uid"),
     "activity_id": (CareActivity, "id"),
     "alert_id": (CareAlert, "id"),
+    "room_id": (Room, "id"),
+    "hours_id": (RoomHours, "id"),
+    "action_uid": (RoomAction, "uid"),
+    "meeting_id": (GuardianMeeting, "id"),
+    "meeting_photo_id": (MeetingPhoto, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

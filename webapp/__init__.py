@@ -98,6 +98,9 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.children.survey_routes import bp as survey_bp
     from webapp.children.transfer_routes import bp as transfers_bp
     from webapp.core.scopes import school_scope, unit_scope
+    from webapp.families.routes import bp as families_bp
+    from webapp.room.routes import bp as room_bp
+    from webapp.room.setup_routes import bp as room_setup_bp
     from webapp.tenants.routes import bp as tenants_bp
     from webapp.tenants.routes import school_home_bp, unit_home_bp
     from webapp.tenants.setup_routes import bp as setup_bp
@@ -116,6 +119,9 @@ def _register_blueprints(app: Flask) -> None:
         learning_bp,
         pairings_bp,
         duties_bp,
+        room_bp,
+        room_setup_bp,
+        families_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

@@ -26,7 +26,8 @@ from webapp.children.models import (
 )
 from webapp.core.audit import AuditEvent
 from webapp.core.org import Membership, OrgUnit, Tenant, UnitMembership
-from webapp.room.models import Room, RoomHours, SignIn
+from webapp.families.models import GuardianMeeting, MeetingAttendance, MeetingPhoto
+from webapp.room.models import Room, RoomAction, RoomHours, SignIn
 from webapp.safety.models import Leave
 from webapp.tenants.models import SchoolYear, Term
 
@@ -42,17 +43,21 @@ __all__ = [
     "ChildTransfer",
     "DutyCadence",
     "Guardian",
+    "GuardianMeeting",
     "ImportBatch",
     "IndividualPlan",
     "LearningPlan",
     "Leave",
     "LoginThrottle",
+    "MeetingAttendance",
+    "MeetingPhoto",
     "Membership",
     "OrgUnit",
     "Pairing",
     "Parent",
     "PlanReview",
     "Room",
+    "RoomAction",
     "RoomHours",
     "SchoolClass",
     "SchoolYear",

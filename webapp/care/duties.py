@@ -65,6 +65,7 @@ from webapp.children.models import (
     StatusKind,
 )
 from webapp.core.choices import Choice
+from webapp.room.models import SignIn
 from webapp.tenants.models import Term
 
 # Records older than this are not read: a year holds the previous term and then some.
@@ -352,7 +353,7 @@ def _tally(statuses: list[DutyStatus], key: Callable[[DutyStatus], Any]) -> dict
 
 # Where the activity duty finds each child's latest activity: a source is a statement of
 # (child id, the last day on or before `today` the child took part), grouped by child and kept
-# to the children in scope. Sign-ins to the children's home (留守儿童之家) will add theirs here.
+# to the children in scope. Sign-ins to the children's home (留守儿童之家) add theirs.
 # A day or a child's id as the statements take them: a bound parameter of the cached statement.
 SqlValue = ColumnElement[Any]
 ActivitySource = Callable[[SqlValue, SqlValue, Select | None], Select]
@@ -368,7 +369,17 @@ def _care_activity_last(since: SqlValue, today: SqlValue, scope: Select | None) 
     return statement if scope is None else statement.where(ActivityParticipant.child_id.in_(scope))
 
 
-ACTIVITY_SOURCES: list[ActivitySource] = [_care_activity_last]
+def _room_sign_in_last(since: SqlValue, today: SqlValue, scope: Select | None) -> Select:
+    """A visit to a room of the children's home, on the local day the child signed in."""
+    statement = (
+        select(SignIn.child_id, func.max(SignIn.signed_in_on).label("last"))
+        .where(SignIn.signed_in_on.between(since, today))
+        .group_by(SignIn.child_id)
+    )
+    return statement if scope is None else statement.where(SignIn.child_id.in_(scope))
+
+
+ACTIVITY_SOURCES: list[ActivitySource] = [_care_activity_last, _room_sign_in_last]
 
 
 def _active_on(pairing: type[Pairing], today: SqlValue) -> ColumnElement[bool]:

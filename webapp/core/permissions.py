@@ -84,6 +84,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "care.coverage": LEADERS,
     "care.cadences": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
     "oversight.view": UNIT_ROLES,
+    # The children's home. Teachers run the sign-in board only of the rooms they keep (room.access).
+    "room.board": frozenset(
+        {Role.ROOM_KEEPER, Role.PRINCIPAL, Role.COORDINATOR, Role.TEACHER, Role.CLASS_TEACHER}
+    ),
+    "room.setup": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.ROOM_KEEPER}),
+    # Guardian meetings and training (家长会 / 监护人培训): the class teachers and the leaders.
+    "families.meetings": CLASS_ROLES | {Role.PRINCIPAL, Role.COORDINATOR},
 }
 
 
