@@ -44,6 +44,7 @@ from webapp.core.org import Membership, OrgUnit, Tenant, TenantKind, UnitKind, U
 from webapp.core.permissions import Role
 from webapp.core.tenancy import tenant_context
 from webapp.demo import DEMO_PASSWORD
+from webapp.demo.assets import load_assets
 from webapp.demo.care import load_care_history
 from webapp.demo.care_records import load_care_records
 from webapp.demo.pairings import load_study_buddies
@@ -445,6 +446,7 @@ def load_demo_data(session: Session) -> LoadReport:
     _load_transfers(session, plan, tenants, users, report)
     load_care_records(session, plan, tenants, report)
     load_care_history(session, tenants, report)
+    load_assets(session, tenants, report)
     return report
 
 
