@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.conftest import app_session
+from webapp.assets.models import AssetItem, Stocktake, WriteOff
 from webapp.care.kinds import KINDS
 from webapp.care.models import (
     CareActivity,
@@ -44,6 +45,9 @@ ID_PARAMETERS = {
     "group_uid": (CareRecord, "group_uid"),
     "activity_id": (CareActivity, "id"),
     "alert_id": (CareAlert, "id"),
+    "code": (AssetItem, "code"),
+    "stocktake_id": (Stocktake, "id"),
+    "write_off_id": (WriteOff, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

@@ -33,7 +33,7 @@ TEXT = [strip_filter, none_if_empty]
 
 # The due chips of a loan: days from today.
 DUE_CHIPS = {
-    "0": _l("Today"),
+    "0": _l("Back today"),
     "3": _l("3 days"),
     "7": _l("1 week"),
     "14": _l("2 weeks"),

@@ -24,7 +24,7 @@ from webapp.assets.models import (
     StocktakeLine,
     WriteOff,
 )
-from webapp.core.htmx import render
+from webapp.core.htmx import render, wants_partial
 from webapp.core.i18n import local_today
 from webapp.core.permissions import can
 from webapp.extensions import db
@@ -65,7 +65,9 @@ def load_write_off(write_off_id: int) -> WriteOff:
 
 
 def school_settings() -> AssetSettings:
-    return service.settings_of(db.session, g.tenant.name)
+    if "asset_settings" not in g:
+        g.asset_settings = service.settings_of(db.session, g.tenant.name)
+    return g.asset_settings
 
 
 def refusal(error: service.Refused) -> str:
@@ -183,6 +185,9 @@ def render_item(
     target: str = LOAN_PANEL,
     **extra: Any,
 ) -> Response:
+    context = loan_panel_context(item, lend_form=lend_form) | extra
+    if wants_partial(target):  # the panel alone: nothing else of the page is read
+        return render("assets/item.html", partial=partial, target=target, status=status, **context)
     stocktake = service.open_stocktake(db.session)
     line = (
         db.session.scalar(
@@ -193,16 +198,12 @@ def render_item(
         if stocktake is not None
         else None
     )
-    context = (
-        loan_panel_context(item, lend_form=lend_form)
-        | {
-            "stocktake": stocktake,
-            "stocktake_line": line,
-            "in_basket": item.id in basket_ids(),
-            "stock_form": stock_form or StockForm(formdata=None),
-            "history": queries.history(db.session, item.id),
-            "settings": school_settings(),
-        }
-        | extra
-    )
+    context |= {
+        "stocktake": stocktake,
+        "stocktake_line": line,
+        "in_basket": item.id in basket_ids(),
+        "stock_form": stock_form or StockForm(formdata=None),
+        "history": queries.history(db.session, item.id),
+        "loan_days": service.loan_days(item, school_settings()),
+    }
     return render("assets/item.html", partial=partial, target=target, status=status, **context)

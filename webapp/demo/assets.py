@@ -30,6 +30,7 @@ from webapp.assets.models import (
     Condition,
     Loan,
     Source,
+    Stocktake,
     WriteOff,
 )
 from webapp.auth.service import create_user, find_user_by_phone, hash_password
@@ -139,6 +140,8 @@ def load_assets(session: Session, tenants: dict[str, Tenant], report: Report) ->
             rooms = _rooms(session, report) if slug == "yangguang" else {}
             signers = (keeper.id, head.id) if slug == "yangguang" else (None, None)
             items = _items(session, tenants[slug], plan, rooms, signers, report)
+            if slug == "hongxing":
+                _stocktake(session, slug, items, report)
             _loans(session, slug, items, keeper.id if slug == "yangguang" else None, report)
             if slug == "yangguang":
                 _write_off(session, items, keeper.id, head.id, report)
@@ -310,6 +313,28 @@ def _loans(
                 loan_id=made.row.id,
                 now=at(DEMO_TODAY - timedelta(days=returned_ago), 17),
             )
+
+
+def _stocktake(session: Session, slug: str, items: dict[str, AssetItem], report: Report) -> None:
+    """Last term's stocktake at 红星小学: a ball was not found, a write-off drafted from it."""
+    uid = uid_for(slug, "stocktake", "2026-07")
+    if session.scalar(select(Stocktake.id).where(Stocktake.uid == uid)) is not None:
+        return
+    started = at(date(2026, 7, 3), 9)
+    stocktake = service.start_stocktake(session, uid=uid, room_id=None, actor_id=None, now=started)
+    for key, item in items.items():
+        found = item.quantity - 1 if key == "hx-lanqiu" else None
+        service.count_item(
+            session, stocktake.row, code=item.code, actor_id=None, found=found, now=started
+        )
+    service.close_stocktake(
+        session,
+        stocktake.row,
+        reasons={line.id: "体育课后未收回" for line in stocktake.row.lines},
+        actor_id=None,
+        now=started + timedelta(hours=2),
+    )
+    report.add("stocktakes")
 
 
 def _write_off(
