@@ -8,8 +8,9 @@ from datetime import date
 from typing import Any
 
 from babel import Locale
+from babel.dates import format_date
 from flask import Response, abort, g, request, session
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
