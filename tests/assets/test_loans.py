@@ -216,7 +216,8 @@ def test_a_basket_lends_several_items_to_one_child_once(app: Flask, keeper: Flas
     child = children_of(app, "三年级二班")[-1]
     codes = ["YG-B-0007", "YG-K-0001"]
     for code in codes:
-        post(keeper, f"{BASE}/i/{code}/basket", {})
+        post(keeper, f"{BASE}/i/{code}/basket", {"put": "in"})
+        post(keeper, f"{BASE}/i/{code}/basket", {"put": "in"})  # a double tap keeps it in
     basket = text_of(keeper.get(f"{BASE}/basket"))
     assert "大林和小林" in basket and "跳绳" in basket and "借出 2 件" in basket
     data = {"uid": str(uuid.uuid4()), "borrower": f"child.{child['id']}", "due": "auto"}

@@ -57,10 +57,14 @@ def test_a_write_off_leaves_the_ledger_only_when_the_principal_approves(
     refused = post(client, f"{url}/sign", {})  # the keeper cannot countersign her own request
     assert refused.status_code == 403
     head(client)
-    assert "已签字" in flashed(client, post(client, f"{url}/sign", {}))
+    assert "已签字" in flashed(client, post(client, f"{url}/sign", {"step": "requested"}))
+    again = post(client, f"{url}/sign", {"step": "requested"})  # a double tap: nothing more
+    assert again.status_code == 303 and "待校长审批" in flashed(client, again)
     assert in_active_ledger(client, projector["code"])  # signed, not approved: still there
     switch_to(client, "13800000001")
-    assert "已批准" in flashed(client, post(client, f"{url}/sign", {"decision": "approve"}))
+    approve = {"decision": "approve", "step": "signed"}
+    assert "已批准" in flashed(client, post(client, f"{url}/sign", approve))
+    assert post(client, f"{url}/sign", approve).status_code == 303
     item = item_by_code(app, projector["code"])
     assert not item.in_ledger
     assert not in_active_ledger(client, projector["code"])

@@ -184,12 +184,14 @@ def renew(code: str) -> Response:
 @bp.route("/i/<code>/basket", methods=("POST",))
 @permission_required("assets.manage")
 def toggle_basket(code: str) -> Response:
+    """Put an item in the basket or take it out; the button says which, so a double tap
+    does it once."""
     item = load_item(code)
     chosen = basket_ids()
     if AcceptForm().validate_on_submit():
-        if item.id in chosen:
-            chosen.remove(item.id)
-        elif len(chosen) < BASKET_MAX:
+        if request.form.get("put") == "out":
+            chosen = [i for i in chosen if i != item.id]
+        elif item.id not in chosen and len(chosen) < BASKET_MAX:
             chosen.append(item.id)
         session[basket_key()] = chosen
     if request.form.get("back") == "basket":

@@ -110,7 +110,8 @@ def sign(write_off_id: int) -> Response:
     approves or rejects. Signing a step already signed changes nothing."""
     write_off = load_write_off(write_off_id)
     status = write_off.status
-    if status not in STEP_PERMISSION:
+    if status not in STEP_PERMISSION or request.form.get("step", status.value) != status.value:
+        # signed already (a double tap, or someone else signed meanwhile): show where it is
         return redirect(url_for(".show", write_off_id=write_off.id), code=303)
     if not can(STEP_PERMISSION[status]):
         abort(403)
