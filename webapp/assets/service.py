@@ -215,6 +215,7 @@ def sign_acceptance(
 ) -> bool:
     """验收: the keeper's signature, or the department head's. Two people: a head who signed as
     keeper cannot sign again as head. False when this signature is there already."""
+    item = _locked(session, item)
     now = now or utcnow()
     if as_head:
         if item.head_signed_at is not None:
@@ -244,12 +245,12 @@ def change_stock(
     note: str | None = None,
 ) -> Made:
     """Hand out consumables (a negative change) or restock them; once per uid."""
+    locked = _locked(session, item)
     existing = find_by_uid(session, AssetEvent, uid)
     if existing is not None:
         if existing.item_id != item.id or existing.kind != EventKind.STOCK:
             raise UidTaken()
         return Made(existing, created=False)
-    locked = _locked(session, item)
     if not locked.category.counted:
         raise Refused("not_counted")
     if locked.quantity + change < locked.missing + on_loan(session, locked.id):
@@ -272,12 +273,14 @@ def change_stock(
     return made
 
 
-def _locked(session: Session, item: AssetItem) -> AssetItem:
-    """The item's row, locked until the transaction ends (PostgreSQL; SQLite's writers queue
-    at BEGIN IMMEDIATE), with its current values."""
+def _locked(session: Session, row: Any) -> Any:
+    """The row, locked until the transaction ends (PostgreSQL; SQLite's writers queue at
+    BEGIN IMMEDIATE), with its current values: a second tap at the same moment waits here and
+    then sees what the first one did."""
+    model = type(row)
     return session.scalars(
-        select(AssetItem)
-        .where(AssetItem.id == item.id)
+        select(model)
+        .where(model.id == row.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
@@ -336,12 +339,13 @@ def lend(
     """Lend an item to a child or a staff member, once per uid."""
     if (child is None) == (staff_id is None):
         raise TypeError("a loan goes to one child or one staff member")
+    locked = _locked(session, item)
+    # Read after the lock: the same form sent at once waited here while the first one lent.
     existing = find_by_uid(session, Loan, uid)
     if existing is not None:
         if existing.item_id != item.id:
             raise UidTaken()
         return Made(existing, created=False)
-    locked = _locked(session, item)
     check_lendable(session, locked, quantity)
     if child is not None and open_loans_of_child(session, child.id) + 1 > child_limit:
         raise Refused("limit", limit=child_limit, name=child.name)
@@ -439,12 +443,12 @@ def return_item(
 ) -> Returned:
     """Take an item back with its condition. A lost one leaves stock, pending write-off.
     Raises Refused("not_on_loan") for an item that is not out."""
+    locked = _locked(session, item)
     done = session.scalar(select(Loan).where(Loan.return_uid == uid))
     if done is not None:
         if done.item_id != item.id:
             raise UidTaken()
         return Returned(done, again=True)
-    locked = _locked(session, item)
     loans = list(
         session.scalars(
             select(Loan)
@@ -501,6 +505,7 @@ def renew(
 ) -> bool:
     """续借: the due date moves on by the loan period from today or the due date, whichever is
     later. False when this renewal form was sent before."""
+    loan = _locked(session, loan)
     if loan.renew_uid == uid:
         return False
     if not loan.is_open:
@@ -618,6 +623,7 @@ def count_item(
     )
     if line is None:
         return _unknown(session, stocktake, code, item, actor_id, now)
+    line = _locked(session, line)
     present = line.expected - line.on_loan
     if line.counted and (found is None or found == line.found):
         return Counted("already", line, item)
@@ -683,6 +689,7 @@ def close_stocktake(
     """Close with a reason for every line with pieces missing; else Refused("reasons") naming
     the lines. The missing pieces leave stock, pending write-off, and a write-off request is
     drafted from them for the keeper to send."""
+    stocktake = _locked(session, stocktake)
     if not stocktake.is_open:
         return None
     now = now or utcnow()
@@ -814,6 +821,7 @@ def send_draft(
 ) -> bool:
     """The keeper checks a drafted write-off (from a stocktake), may reword its reasons, and
     signs it. False when it was sent already."""
+    write_off = _locked(session, write_off)
     if write_off.status != WriteOffStatus.DRAFT:
         return False
     now = now or utcnow()
@@ -840,6 +848,7 @@ def countersign(
     session: Session, write_off: WriteOff, *, actor_id: int, now: datetime | None = None
 ) -> bool:
     """The department head's signature: someone other than the keeper who asked."""
+    write_off = _locked(session, write_off)
     if write_off.status != WriteOffStatus.REQUESTED:
         return False
     if write_off.requested_by_id == actor_id:
@@ -860,6 +869,7 @@ def decide(
     now: datetime | None = None,
 ) -> bool:
     """The principal approves (the pieces leave the ledger) or rejects (they stay)."""
+    write_off = _locked(session, write_off)
     if write_off.status != WriteOffStatus.SIGNED:
         return False
     now = now or utcnow()
