@@ -51,6 +51,14 @@ class Condition(Choice):
     LOST = "lost", _l("Lost")
 
 
+def normalise_code(text: str) -> str:
+    """What a scanner or a keyboard sent: the code itself, or the item's whole URL."""
+    text = text.strip().rstrip("/")
+    if "/" in text:
+        text = text.rsplit("/", 1)[1]
+    return text.split("?", 1)[0].upper()[:40]
+
+
 class AssetItem(HasUid, TenantScoped, Timestamped, Base):
     """An entry of the asset ledger (资产台账): what it is, where it lives, how it came in."""
 

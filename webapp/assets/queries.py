@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -18,9 +19,10 @@ from webapp.assets.models import (
     Stocktake,
     StocktakeLine,
     WriteOff,
+    WriteOffLine,
     WriteOffStatus,
+    normalise_code,
 )
-from webapp.assets.service import normalise_code
 from webapp.auth.models import User
 from webapp.care.queries import find_children
 from webapp.children.access import ON_ROLL
@@ -288,8 +290,6 @@ def child_borrower(child: Child) -> Borrower:
 
 
 def staff_borrower(user: User) -> Borrower:
-    from flask_babel import gettext as _
-
     return Borrower(f"staff.{user.id}", user.name, _("Staff"))
 
 
@@ -444,11 +444,28 @@ def write_offs(session: Session) -> list[WriteOff]:
     )
 
 
+def pending_write_off_items(session: Session) -> set[int]:
+    """Items already on a write-off that is not decided yet."""
+    return set(
+        session.scalars(
+            select(WriteOffLine.item_id)
+            .join(
+                WriteOff,
+                (WriteOff.id == WriteOffLine.write_off_id)
+                & (WriteOff.tenant_id == WriteOffLine.tenant_id),
+            )
+            .where(
+                WriteOff.status.in_(
+                    (WriteOffStatus.DRAFT, WriteOffStatus.REQUESTED, WriteOffStatus.SIGNED)
+                )
+            )
+        )
+    )
+
+
 def write_off_candidates(session: Session, codes: list[str]) -> list[AssetItem]:
     """What a new write-off offers: the items missing (lost or not found), and the ones asked
     for by code, that are not on an undecided write-off already."""
-    from webapp.assets.service import pending_write_off_items
-
     pending = pending_write_off_items(session)
     wanted = [normalise_code(c) for c in codes if c]
     statement = select(AssetItem).where(

@@ -33,7 +33,9 @@ from webapp.assets.models import (
     WriteOff,
     WriteOffLine,
     WriteOffStatus,
+    normalise_code,
 )
+from webapp.assets.queries import pending_write_off_items
 from webapp.care.once import Made, create_once, find_by_uid
 from webapp.children.models import Child
 from webapp.core import audit
@@ -585,14 +587,6 @@ class Counted:
     item: AssetItem | None
 
 
-def normalise_code(text: str) -> str:
-    """What a scanner or a keyboard sent: the code itself, or the item's whole URL."""
-    text = text.strip().rstrip("/")
-    if "/" in text:
-        text = text.rsplit("/", 1)[1]
-    return text.split("?", 1)[0].upper()[:40]
-
-
 def count_item(
     session: Session,
     stocktake: Stocktake,
@@ -734,25 +728,6 @@ def close_stocktake(
 
 
 # Write-offs ------------------------------------------------------------------------------------
-
-
-def pending_write_off_items(session: Session) -> set[int]:
-    """Items already on a write-off that is not decided yet."""
-    return set(
-        session.scalars(
-            select(WriteOffLine.item_id)
-            .join(
-                WriteOff,
-                (WriteOff.id == WriteOffLine.write_off_id)
-                & (WriteOff.tenant_id == WriteOffLine.tenant_id),
-            )
-            .where(
-                WriteOff.status.in_(
-                    (WriteOffStatus.DRAFT, WriteOffStatus.REQUESTED, WriteOffStatus.SIGNED)
-                )
-            )
-        )
-    )
 
 
 def request_write_off(

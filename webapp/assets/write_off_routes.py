@@ -11,7 +11,7 @@ from flask_login import current_user
 from webapp.assets import queries, service
 from webapp.assets.forms import DecisionForm, reasons_form, reasons_of, write_off_form
 from webapp.assets.loading import load_write_off, refusal
-from webapp.assets.models import WriteOff, WriteOffStatus
+from webapp.assets.models import WriteOff, WriteOffStatus, normalise_code
 from webapp.core.htmx import render
 from webapp.core.permissions import can, permission_required
 from webapp.extensions import db
@@ -39,7 +39,7 @@ def new() -> Response:
     from (``?code=``) is ticked."""
     codes = request.values.getlist("code")
     candidates = queries.write_off_candidates(db.session, codes)
-    wanted = {service.normalise_code(c) for c in codes}
+    wanted = {normalise_code(c) for c in codes}
     form = write_off_form(candidates, {i.id for i in candidates if i.code in wanted})
     if form.validate_on_submit():
         lines, missing_reason = [], False
