@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.conftest import app_session
+from webapp.assets.models import AssetItem, Stocktake, WriteOff
 from webapp.care.kinds import KINDS
 from webapp.care.models import (
     CareActivity,
@@ -51,6 +52,9 @@ ID_PARAMETERS = {
     "action_uid": (RoomAction, "uid"),
     "meeting_id": (GuardianMeeting, "id"),
     "meeting_photo_id": (MeetingPhoto, "id"),
+    "code": (AssetItem, "code"),
+    "stocktake_id": (Stocktake, "id"),
+    "write_off_id": (WriteOff, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

@@ -1,5 +1,15 @@
 """Every model, imported once so the metadata (and Alembic) knows the whole schema."""
 
+from webapp.assets.models import (
+    AssetEvent,
+    AssetItem,
+    AssetSettings,
+    Loan,
+    Stocktake,
+    StocktakeLine,
+    WriteOff,
+    WriteOffLine,
+)
 from webapp.auth.models import LoginThrottle, User
 from webapp.care.models import (
     ActivityParticipant,
@@ -33,6 +43,9 @@ from webapp.tenants.models import SchoolYear, Term
 
 __all__ = [
     "ActivityParticipant",
+    "AssetEvent",
+    "AssetItem",
+    "AssetSettings",
     "AuditEvent",
     "CareActivity",
     "CareAlert",
@@ -48,6 +61,7 @@ __all__ = [
     "IndividualPlan",
     "LearningPlan",
     "Leave",
+    "Loan",
     "LoginThrottle",
     "MeetingAttendance",
     "MeetingPhoto",
@@ -62,10 +76,14 @@ __all__ = [
     "SchoolClass",
     "SchoolYear",
     "SignIn",
+    "Stocktake",
+    "StocktakeLine",
     "SurveyConfirmation",
     "Tenant",
     "Term",
     "TermScore",
     "UnitMembership",
     "User",
+    "WriteOff",
+    "WriteOffLine",
 ]

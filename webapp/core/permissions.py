@@ -29,6 +29,7 @@ class Role(Choice):
     DORM_SUPERVISOR = "dorm_supervisor", _l("Dorm supervisor")
     SAFETY_LEAD = "safety_lead", _l("Safety lead")
     VOLUNTEER = "volunteer", _l("Volunteer")
+    DEPARTMENT_HEAD = "department_head", _l("Department head")
     OVERSIGHT_OFFICER = "oversight_officer", _l("Oversight officer")
 
 
@@ -45,6 +46,10 @@ ROSTER_ROLES = frozenset(
 CARERS = CLASS_ROLES | {Role.TEACHER, Role.PRINCIPAL, Role.COORDINATOR, Role.COUNSELLOR}
 # Counselling records and individual plans are seen by these two roles and nobody else.
 COUNSELLING_ROLES = frozenset({Role.COUNSELLOR, Role.PRINCIPAL})
+
+# Who keeps the children's home's ledger and lends its things, and who else reads the ledger.
+ASSET_KEEPERS = frozenset({Role.ROOM_KEEPER, Role.PRINCIPAL, Role.COORDINATOR})
+ASSET_STAFF = ASSET_KEEPERS | {Role.DEPARTMENT_HEAD}
 
 # permission → the roles that hold it. Read a row to see who may do that act. Which children
 # an act may touch (own class, paired children) is decided by children.access.
@@ -91,6 +96,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "room.setup": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.ROOM_KEEPER}),
     # Guardian meetings and training (家长会 / 监护人培训): the class teachers and the leaders.
     "families.meetings": CLASS_ROLES | {Role.PRINCIPAL, Role.COORDINATOR},
+    # The children's home's things. The keeper keeps the ledger and lends; a department head
+    # countersigns acceptances and write-offs; the principal approves write-offs.
+    "assets.view": ASSET_STAFF,
+    "assets.manage": ASSET_KEEPERS,
+    "assets.countersign": frozenset({Role.DEPARTMENT_HEAD}),
+    "assets.approve": frozenset({Role.PRINCIPAL}),
+    "assets.settings": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    "assets.reminders": ASSET_STAFF | CLASS_ROLES,
 }
 
 

@@ -44,6 +44,7 @@ from webapp.core.org import Membership, OrgUnit, Tenant, TenantKind, UnitKind, U
 from webapp.core.permissions import Role
 from webapp.core.tenancy import tenant_context
 from webapp.demo import DEMO_PASSWORD
+from webapp.demo.assets import load_assets
 from webapp.demo.care import load_care_history
 from webapp.demo.care_records import load_care_records
 from webapp.demo.pairings import load_study_buddies
@@ -447,6 +448,7 @@ def load_demo_data(session: Session) -> LoadReport:
     load_care_records(session, plan, tenants, report)
     load_care_history(session, tenants, report)
     load_room_demo(session, tenants, report)
+    load_assets(session, tenants, report)
     return report
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, g, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from webapp.assets import today as assets_today
 from webapp.care import duties
 from webapp.care import today as care_today
 from webapp.care.access import RECORD_PERMISSION
@@ -88,6 +89,7 @@ def today() -> Response:
         school_total=sum(counts[c.id] for c in school_classes if c.id in counts),
         transfers_waiting=transfers.waiting_count(db.session) if can("children.transfer") else 0,
         room_panel=room_today.panel(db.session, current_user.id, g.roles, day, utcnow()),
+        assets_panel=assets_today.panel(db.session, current_user.id, g.roles, day),
         **care_work(day, school, teaches=bool(my_classes)),
     )
 
