@@ -25,6 +25,7 @@ from webapp.care.models import (
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
+from webapp.safety.models import BedAssignment, DormRoom, Leave, RollCallMark, SafetyAlert
 from webapp.tenants.models import SchoolYear, Term
 
 # path parameter → the model whose ids (or uids) it takes
@@ -44,6 +45,11 @@ ID_PARAMETERS = {
     "group_uid": (CareRecord, "group_uid"),
     "activity_id": (CareActivity, "id"),
     "alert_id": (CareAlert, "id"),
+    "roll_mark_id": (RollCallMark, "id"),
+    "leave_id": (Leave, "id"),
+    "dorm_room_id": (DormRoom, "id"),
+    "bed_id": (BedAssignment, "id"),
+    "safety_alert_id": (SafetyAlert, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

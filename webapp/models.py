@@ -27,12 +27,24 @@ from webapp.children.models import (
 from webapp.core.audit import AuditEvent
 from webapp.core.org import Membership, OrgUnit, Tenant, UnitMembership
 from webapp.room.models import Room, RoomHours, SignIn
-from webapp.safety.models import Leave
+from webapp.safety.models import (
+    BedAssignment,
+    DormCheck,
+    DormMark,
+    DormRoom,
+    Leave,
+    RollCall,
+    RollCallMark,
+    SafetyAlert,
+    SafetySettings,
+    SheetSubmission,
+)
 from webapp.tenants.models import SchoolYear, Term
 
 __all__ = [
     "ActivityParticipant",
     "AuditEvent",
+    "BedAssignment",
     "CareActivity",
     "CareAlert",
     "CarePhoto",
@@ -40,6 +52,9 @@ __all__ = [
     "Child",
     "ChildStatusChange",
     "ChildTransfer",
+    "DormCheck",
+    "DormMark",
+    "DormRoom",
     "DutyCadence",
     "Guardian",
     "ImportBatch",
@@ -52,10 +67,15 @@ __all__ = [
     "Pairing",
     "Parent",
     "PlanReview",
+    "RollCall",
+    "RollCallMark",
     "Room",
     "RoomHours",
+    "SafetyAlert",
+    "SafetySettings",
     "SchoolClass",
     "SchoolYear",
+    "SheetSubmission",
     "SignIn",
     "SurveyConfirmation",
     "Tenant",

@@ -318,4 +318,5 @@ def test_the_today_page_stays_at_a_dozen_statements(
         assert teacher.get(TODAY).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(seen) <= 13, "\n".join(seen)
+    # 13, and 2 for the safety panel: the alerts and follow-ups, the class's roll calls today.
+    assert len(seen) <= 15, "\n".join(seen)
