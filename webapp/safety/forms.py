@@ -109,7 +109,7 @@ class SheetForm(UidForm):
 class LeaveForm(UidForm):
     kind = RadioField(
         _l("Kind of leave"),
-        choices=LeaveKind.choices(),
+        choices=options(LeaveKind.choices()),
         default=LeaveKind.SICK.value,
         validators=[InputRequired(message=_l("Choose sick or personal leave."))],
     )
@@ -127,7 +127,7 @@ class LeaveForm(UidForm):
     )
     part = RadioField(
         _l("Part of the day"),
-        choices=DayPart.choices(),
+        choices=options(DayPart.choices()),
         default=DayPart.WHOLE_DAY.value,
         validators=[InputRequired(message=_l("Choose the part of the day."))],
     )
@@ -161,7 +161,7 @@ class LeaveForm(UidForm):
 class ReasonForm(BaseForm):
     reason = RadioField(
         _l("Why the child was away"),
-        choices=AbsenceReason.choices(),
+        choices=options(AbsenceReason.choices()),
         validators=[InputRequired(message=_l("Choose what the family said."))],
     )
     notes = TextAreaField(

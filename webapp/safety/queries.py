@@ -118,11 +118,6 @@ def is_school_day(day: date) -> bool:
     return day.weekday() < 5
 
 
-def is_school_night(day: date) -> bool:
-    """Boarders sleep at school the nights before a school day (Sunday to Thursday)."""
-    return day.weekday() in (6, 0, 1, 2, 3)
-
-
 # Sheets: a roll call or a headcount as its page shows it ------------------------------------
 
 
