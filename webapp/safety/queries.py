@@ -79,7 +79,7 @@ def leaves_for_day(
     seen = visible_children(user_id, roles).subquery()
     rows = session.execute(
         select(Leave, Child)
-        .options(selectinload(Leave.recorded_by))
+        .options(selectinload(Leave.recorded_by), selectinload(Child.school_class))
         .join(seen, seen.c.id == Leave.child_id)
         .join(Child, Child.id == Leave.child_id)
         .outerjoin(SchoolClass, SchoolClass.id == Child.class_id)
