@@ -82,16 +82,17 @@ def test_a_leave_taken_on_the_phone_is_saved_once_and_listed_on_its_days(
     answers = [teacher.post(NEW + f"?child_id={child['id']}", data=data) for _ in range(2)]
     assert {a.status_code for a in answers} == {303}
     (saved,) = [leave for leave in leaves_of(app, child["id"]) if leave.id not in before]
-    assert (saved.starts_on, saved.ends_on) == (on_demo_day, on_demo_day + timedelta(days=1))
+    monday = on_demo_day + timedelta(days=3)
+    assert (saved.starts_on, saved.ends_on) == (on_demo_day, monday)  # two school days
     assert saved.reason_sealed and "发烧" not in saved.reason_sealed  # sealed at rest
 
     listed = text_of(teacher.get(answers[0].headers["Location"]))
     assert child["name"] in listed and "病假" in listed and "奶奶（电话）" in listed
     assert "发烧，在家休息。" in listed  # her class: she reads the reason
-    saturday = text_of(teacher.get(LIST, query_string={"day": "2026-11-28"}))
-    assert child["name"] in saturday
-    sunday = text_of(teacher.get(LIST, query_string={"day": "2026-11-29"}))
-    assert child["name"] not in sunday
+    listed_monday = text_of(teacher.get(LIST, query_string={"day": monday.isoformat()}))
+    assert child["name"] in listed_monday
+    tuesday = (monday + timedelta(days=1)).isoformat()
+    assert child["name"] not in text_of(teacher.get(LIST, query_string={"day": tuesday}))
 
 
 def test_mistakes_are_explained_next_to_their_field(
@@ -166,3 +167,11 @@ def test_on_leave_answers_the_roll_call_the_dorm_and_the_bus(app: Flask, transac
     with app_session(app, "hongxing") as session:  # another school sees none of them
         assert queries.on_leave(session, day, DayPart.MORNING) == set()
     assert count >= 3
+
+
+def test_leave_is_counted_in_school_days() -> None:
+    friday, monday = date(2026, 11, 27), date(2026, 11, 30)
+    assert service.last_day_of_leave(friday, 1) == friday
+    assert service.last_day_of_leave(friday, 2) == monday
+    assert service.last_day_of_leave(monday, 5) == friday + timedelta(days=7)
+    assert service.last_day_of_leave(date(2026, 11, 28), 1) == date(2026, 11, 28)

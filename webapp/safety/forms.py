@@ -118,6 +118,7 @@ class LeaveForm(UidForm):
     )
     days = IntegerField(
         _l("Days"),
+        description=_l("School days: two days from a Friday are Friday and Monday."),
         default=1,
         validators=[
             InputRequired(message=_l("Enter how many days.")),

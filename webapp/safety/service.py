@@ -77,6 +77,15 @@ class SavedLeave:
     created: bool  # False: the same form was sent again and found its leave
 
 
+def last_day_of_leave(starts_on: date, days: int) -> date:
+    """Leave is asked for in school days: two days from a Friday are Friday and Monday."""
+    day, left = starts_on, days - 1
+    while left > 0:
+        day += timedelta(days=1)
+        left -= day.weekday() < 5
+    return day
+
+
 def record_leave(
     session: Session,
     *,
@@ -101,7 +110,7 @@ def record_leave(
         child_id=child.id,
         kind=kind,
         starts_on=starts_on,
-        ends_on=starts_on + timedelta(days=days - 1),
+        ends_on=last_day_of_leave(starts_on, days),
         part=part,
         asked_by=asked_by,
         reason=reason,
