@@ -92,4 +92,39 @@
       if (whole) whole.checked = false;
     }
   });
+
+  // A roll call or a dorm headcount: the status tapped shows beside the name, the row closes
+  // for the next name, and the counts follow. Without this the page sends the same form.
+  function tally(form) {
+    var counts = { here: 0 };
+    var fallback = form.getAttribute("data-default");
+    form.querySelectorAll("details[data-status]").forEach(function (row) {
+      var checked = row.querySelector("input[type=radio]:checked");
+      var value = checked ? checked.value : fallback;
+      counts[value] = (counts[value] || 0) + 1;
+      if (!(checked && checked.hasAttribute("data-away"))) counts.here += 1;
+    });
+    var box = document.getElementById(form.getAttribute("data-sheet"));
+    if (!box) return;
+    box.querySelectorAll("[data-count]").forEach(function (figure) {
+      figure.textContent = counts[figure.getAttribute("data-count")] || 0;
+    });
+  }
+
+  document.addEventListener("change", function (evt) {
+    var input = evt.target;
+    var form = input.form;
+    if (!form || !form.hasAttribute("data-sheet") || input.type !== "radio") return;
+    var row = input.closest("details[data-status]");
+    if (row) {
+      var label = input.nextElementSibling;
+      var status = row.querySelector(".sheet-status");
+      row.setAttribute("data-status", input.value);
+      if (status) {
+        status.textContent = input.value === form.getAttribute("data-default") ? "" : label.textContent;
+      }
+      row.open = false;
+    }
+    tally(form);
+  });
 })();

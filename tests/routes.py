@@ -28,6 +28,7 @@ from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.families.models import GuardianMeeting, MeetingPhoto
 from webapp.room.models import Room, RoomAction, RoomHours
+from webapp.safety.models import BedAssignment, DormRoom, Leave, RollCallMark, SafetyAlert
 from webapp.tenants.models import SchoolYear, Term
 
 # path parameter → the model whose ids (or uids) it takes
@@ -55,6 +56,11 @@ ID_PARAMETERS = {
     "code": (AssetItem, "code"),
     "stocktake_id": (Stocktake, "id"),
     "write_off_id": (WriteOff, "id"),
+    "roll_mark_id": (RollCallMark, "id"),
+    "leave_id": (Leave, "id"),
+    "dorm_room_id": (DormRoom, "id"),
+    "bed_id": (BedAssignment, "id"),
+    "safety_alert_id": (SafetyAlert, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

@@ -102,6 +102,9 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.families.routes import bp as families_bp
     from webapp.room.routes import bp as room_bp
     from webapp.room.setup_routes import bp as room_setup_bp
+    from webapp.safety.dorm_routes import bp as dorm_bp
+    from webapp.safety.leave_routes import bp as leave_bp
+    from webapp.safety.routes import bp as safety_bp
     from webapp.tenants.routes import bp as tenants_bp
     from webapp.tenants.routes import school_home_bp, unit_home_bp
     from webapp.tenants.setup_routes import bp as setup_bp
@@ -124,6 +127,9 @@ def _register_blueprints(app: Flask) -> None:
         room_setup_bp,
         families_bp,
         assets_bp,
+        safety_bp,
+        leave_bp,
+        dorm_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

@@ -38,7 +38,18 @@ from webapp.core.audit import AuditEvent
 from webapp.core.org import Membership, OrgUnit, Tenant, UnitMembership
 from webapp.families.models import GuardianMeeting, MeetingAttendance, MeetingPhoto
 from webapp.room.models import Room, RoomAction, RoomHours, SignIn
-from webapp.safety.models import Leave
+from webapp.safety.models import (
+    BedAssignment,
+    DormCheck,
+    DormMark,
+    DormRoom,
+    Leave,
+    RollCall,
+    RollCallMark,
+    SafetyAlert,
+    SafetySettings,
+    SheetSubmission,
+)
 from webapp.tenants.models import SchoolYear, Term
 
 __all__ = [
@@ -47,6 +58,7 @@ __all__ = [
     "AssetItem",
     "AssetSettings",
     "AuditEvent",
+    "BedAssignment",
     "CareActivity",
     "CareAlert",
     "CarePhoto",
@@ -54,6 +66,9 @@ __all__ = [
     "Child",
     "ChildStatusChange",
     "ChildTransfer",
+    "DormCheck",
+    "DormMark",
+    "DormRoom",
     "DutyCadence",
     "Guardian",
     "GuardianMeeting",
@@ -70,11 +85,16 @@ __all__ = [
     "Pairing",
     "Parent",
     "PlanReview",
+    "RollCall",
+    "RollCallMark",
     "Room",
     "RoomAction",
     "RoomHours",
+    "SafetyAlert",
+    "SafetySettings",
     "SchoolClass",
     "SchoolYear",
+    "SheetSubmission",
     "SignIn",
     "Stocktake",
     "StocktakeLine",

@@ -104,6 +104,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "assets.approve": frozenset({Role.PRINCIPAL}),
     "assets.settings": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
     "assets.reminders": ASSET_STAFF | CLASS_ROLES,
+    # Safety: roll calls, leave, the dorm. Class teachers take their own classes' roll calls;
+    # the leaders and the safety lead any class's, and they see the board of the day.
+    "safety.roll_call": LEADERS | CLASS_ROLES | {Role.SAFETY_LEAD},
+    "safety.roll_call_board": LEADERS | {Role.SAFETY_LEAD},
+    "safety.leave": LEADERS | CLASS_ROLES | {Role.SAFETY_LEAD, Role.DORM_SUPERVISOR},
+    "safety.dorm": LEADERS | {Role.SAFETY_LEAD, Role.DORM_SUPERVISOR},
+    "safety.dorm_setup": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.DORM_SUPERVISOR}),
+    "safety.attendance_settings": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD}),
+    "safety.alerts": SCHOOL_ROLES,
 }
 
 

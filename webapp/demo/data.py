@@ -67,6 +67,7 @@ from webapp.demo.people import (
     WORK_PLACES,
 )
 from webapp.demo.room import load_room_demo
+from webapp.demo.safety import load_safety
 from webapp.tenants.models import SchoolYear, Term
 
 SEED = 20261122
@@ -396,8 +397,11 @@ def _assign_proxy_parents(rng: random.Random, plan: Plan) -> None:
     """Most left-behind children get a proxy parent from their school; a few still wait."""
     teachers: dict[str, list[str]] = {}
     for person in plan.staff:
-        if person.tenant_slug and (
-            Role.TEACHER in person.roles or Role.KINDERGARTEN_TEACHER in person.roles
+        # The safety lead teaches but looks after the whole school: no proxy children.
+        if (
+            person.tenant_slug
+            and Role.SAFETY_LEAD not in person.roles
+            and (Role.TEACHER in person.roles or Role.KINDERGARTEN_TEACHER in person.roles)
         ):
             teachers.setdefault(person.tenant_slug, []).append(person.phone)
     for (slug, _class_name), children in plan.children.items():
@@ -449,6 +453,7 @@ def load_demo_data(session: Session) -> LoadReport:
     load_care_history(session, tenants, report)
     load_room_demo(session, tenants, report)
     load_assets(session, tenants, report)
+    load_safety(session, tenants, report)
     return report
 
 

@@ -22,6 +22,7 @@ from webapp.core.org import places_of, tenants_below
 from webapp.core.permissions import Role, can, permission_required
 from webapp.extensions import db
 from webapp.room import today as room_today
+from webapp.safety import today as safety_today
 from webapp.tenants import queries
 
 SHOWN = care_today.CHILDREN_SHOWN
@@ -90,6 +91,7 @@ def today() -> Response:
         transfers_waiting=transfers.waiting_count(db.session) if can("children.transfer") else 0,
         room_panel=room_today.panel(db.session, current_user.id, g.roles, day, utcnow()),
         assets_panel=assets_today.panel(db.session, current_user.id, g.roles, day),
+        safety=safety_today.panel(db.session, current_user.id, g.roles, day),
         **care_work(day, school, teaches=bool(my_classes)),
     )
 
