@@ -26,6 +26,14 @@ from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, 
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.tenants.models import SchoolYear, Term
+from webapp.transport.models import (
+    BusRider,
+    BusRoute,
+    BusTrip,
+    PickupRefusal,
+    Release,
+    TripPassenger,
+)
 
 # path parameter → the model whose ids (or uids) it takes
 ID_PARAMETERS = {
@@ -44,6 +52,12 @@ ID_PARAMETERS = {
     "group_uid": (CareRecord, "group_uid"),
     "activity_id": (CareActivity, "id"),
     "alert_id": (CareAlert, "id"),
+    "release_id": (Release, "id"),
+    "refusal_id": (PickupRefusal, "id"),
+    "route_id": (BusRoute, "id"),
+    "rider_id": (BusRider, "id"),
+    "trip_id": (BusTrip, "id"),
+    "passenger_id": (TripPassenger, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

@@ -29,10 +29,26 @@ from webapp.core.org import Membership, OrgUnit, Tenant, UnitMembership
 from webapp.room.models import Room, RoomHours, SignIn
 from webapp.safety.models import Leave
 from webapp.tenants.models import SchoolYear, Term
+from webapp.transport.models import (
+    BusRider,
+    BusRoute,
+    BusStop,
+    BusTrip,
+    Dismissal,
+    PickupRefusal,
+    Release,
+    TodayCollector,
+    TripEvent,
+    TripPassenger,
+)
 
 __all__ = [
     "ActivityParticipant",
     "AuditEvent",
+    "BusRider",
+    "BusRoute",
+    "BusStop",
+    "BusTrip",
     "CareActivity",
     "CareAlert",
     "CarePhoto",
@@ -40,6 +56,7 @@ __all__ = [
     "Child",
     "ChildStatusChange",
     "ChildTransfer",
+    "Dismissal",
     "DutyCadence",
     "Guardian",
     "ImportBatch",
@@ -51,7 +68,9 @@ __all__ = [
     "OrgUnit",
     "Pairing",
     "Parent",
+    "PickupRefusal",
     "PlanReview",
+    "Release",
     "Room",
     "RoomHours",
     "SchoolClass",
@@ -61,6 +80,9 @@ __all__ = [
     "Tenant",
     "Term",
     "TermScore",
+    "TodayCollector",
+    "TripEvent",
+    "TripPassenger",
     "UnitMembership",
     "User",
 ]

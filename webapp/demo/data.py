@@ -65,6 +65,7 @@ from webapp.demo.people import (
     VILLAGES,
     WORK_PLACES,
 )
+from webapp.demo.transport import load_transport
 from webapp.tenants.models import SchoolYear, Term
 
 SEED = 20261122
@@ -445,6 +446,7 @@ def load_demo_data(session: Session) -> LoadReport:
     _load_transfers(session, plan, tenants, users, report)
     load_care_records(session, plan, tenants, report)
     load_care_history(session, tenants, report)
+    load_transport(session, tenants, report)
     return report
 
 

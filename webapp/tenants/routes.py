@@ -20,6 +20,7 @@ from webapp.core.org import places_of, tenants_below
 from webapp.core.permissions import Role, can, permission_required
 from webapp.extensions import db
 from webapp.tenants import queries
+from webapp.transport import today as transport_today
 
 SHOWN = care_today.CHILDREN_SHOWN
 
@@ -85,6 +86,7 @@ def today() -> Response:
         else None,
         school_total=sum(counts[c.id] for c in school_classes if c.id in counts),
         transfers_waiting=transfers.waiting_count(db.session) if can("children.transfer") else 0,
+        transport=transport_today.panel(db.session, current_user.id, g.roles, day, my_classes),
         **care_work(day, school, teaches=bool(my_classes)),
     )
 
