@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.conftest import app_session
-from tests.helpers import csrf_token, log_in
+from tests.helpers import csrf_token_in, log_in
 from webapp.children.models import Child, Guardian, GuardianRelation, SchoolClass
 from webapp.transport.models import PickupRefusal, Release
 
@@ -71,7 +71,8 @@ def kid_with_grandparent(app: Flask, slug: str = KG, class_name: str = DABAI) ->
 
 
 def uid_in(html: str) -> str:
-    return re.search(r'name="uid" type="hidden" value="([0-9a-f-]{36})"', html).group(1)
+    """The first form's own UUID on a page."""
+    return re.search(r'name="uid"[^>]* value="([0-9a-f-]{36})"', html).group(1)
 
 
 def releases_of(app: Flask, child_id: int, day: date | None = None, slug: str = KG) -> list:
@@ -100,8 +101,10 @@ def refusals_of(app: Flask, child_id: int, slug: str = KG) -> list[PickupRefusal
 
 
 def switch_to(client: FlaskClient, phone: str) -> None:
-    """Log out whoever is logged in, and log in as another person."""
-    client.post("/logout", data={"csrf_token": csrf_token(client, "/me")})
+    """Log out whoever is logged in (if anyone), and log in as another person."""
+    me = client.get("/me")
+    if me.status_code == 200:
+        client.post("/logout", data={"csrf_token": csrf_token_in(me.get_data(as_text=True))})
     log_in(client, phone)
 
 

@@ -9,6 +9,7 @@ child's exception in two (tap the name, tap where the child is). The trip closes
 from __future__ import annotations
 
 import json
+import uuid
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -75,7 +76,7 @@ def index() -> Response:
         trips=queries.trips_on(db.session, [r.id for r in routes], day),
         riders=queries.rider_counts(db.session, [r.id for r in routes]),
         unclosed=[t for t in queries.open_trips(db.session, day) if t.day < day],
-        start_form=TapForm(),
+        start_uids={route.id: uuid.uuid4() for route in routes},
         today=day,
     )
 
@@ -243,9 +244,12 @@ def start_trip(route_id: int) -> Response:
     form = TapForm()
     if not route.is_active or not form.validate_on_submit():
         abort(404 if not route.is_active else 400)
-    made = service.start_trip(
-        db.session, uid=form.uid_value, route=route, day=local_today(), actor_id=current_user.id
-    )
+    try:
+        made = service.start_trip(
+            db.session, uid=form.uid_value, route=route, day=local_today(), actor_id=current_user.id
+        )
+    except service.UidTaken:
+        abort(400)
     db.session.commit()
     return redirect(url_for(".trip", trip_id=made.row.id), code=303)
 

@@ -548,6 +548,11 @@ def start_trip(
 ) -> Made:
     """Today's trip of a route with its manifest: the riders, those on leave already marked as
     not riding. Started twice (two escorts, a retry), one trip."""
+    replayed = _by_uid(session, TripEvent, uid)
+    if replayed is not None:
+        if replayed.kind != TripEventKind.START:
+            raise UidTaken()
+        return Made(session.get(BusTrip, replayed.trip_id), created=False)
     trip = session.scalar(select(BusTrip).where(BusTrip.route_id == route.id, BusTrip.day == day))
     if trip is not None:
         return Made(trip, created=False)
