@@ -169,6 +169,7 @@ def test_pickers_and_form_fields_naming_another_schools_rows_find_nothing(
         data={"csrf_token": token, "child_id": foreign["child_id"], "stop_id": foreign["stop_id"]},
     )
     assert rider.status_code == 422  # neither child nor stop is on offer here
+    assert "请选择学生。" in text_of(rider) and "请选择站点。" in text_of(rider)
     with app_session(app, "yangguang") as session:
         assert not session.scalar(select(BusRider).where(BusRider.child_id == foreign["child_id"]))
     assert fingerprint(app, "hongxing") == before

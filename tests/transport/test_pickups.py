@@ -4,12 +4,14 @@ dismissal that does not close while a child is unaccounted for."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import delete, select
 
 from tests.care.demo_day import freeze_today
@@ -29,6 +31,7 @@ from tests.transport.people import (
 )
 from webapp.children.models import Guardian, GuardianKind, GuardianRelation, SchoolClass
 from webapp.core.audit import AuditAction, AuditEvent
+from webapp.core.files import store_photo
 from webapp.core.i18n import SCHOOL_TIMEZONE
 from webapp.safety.models import DayPart, Leave, LeaveKind
 from webapp.transport.models import Dismissal, Release, ReleaseKind
@@ -474,3 +477,31 @@ def test_the_demo_class_has_two_weeks_of_closed_dismissals(app: Flask, transacti
         assert all(
             datetime.combine(d.day, time(16, 40), SCHOOL_TIMEZONE) == d.closed_at for d in closed
         )
+
+
+def test_the_photo_of_a_person_on_the_list_is_shown_to_compare_with_the_face_at_the_door(
+    app: Flask, kg_teacher: FlaskClient
+) -> None:
+    kid = kids_of(app)[0]
+    picture = io.BytesIO()
+    Image.new("RGB", (300, 400), "orange").save(picture, "JPEG")
+    with app_session(app, KG) as session:
+        guardian = session.get(Guardian, kid.guardian_ids[0])
+        guardian.photo_uid = store_photo(guardian.tenant_id, picture.getvalue())
+        barred = Guardian(
+            child_id=kid.id,
+            name="钱大伯",
+            relation=GuardianRelation.UNCLE,
+            may_pick_up=False,
+            photo_uid=guardian.photo_uid,
+        )
+        session.add(barred)
+        session.flush()
+        barred_id = barred.id
+    photo = f"{PICKUPS}/children/{kid.id}/guardians/{kid.guardian_ids[0]}/photo"
+    assert f'src="{photo}"' in text_of(kg_teacher.get(panel_url(kid.class_id, kid.id)))
+    served = kg_teacher.get(photo)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert served.headers["Cache-Control"] == "no-store"
+    barred_photo = f"{PICKUPS}/children/{kid.id}/guardians/{barred_id}/photo"
+    assert kg_teacher.get(barred_photo).status_code == 404  # not on the list: not shown here

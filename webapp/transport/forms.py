@@ -194,16 +194,18 @@ class RouteForm(TapForm):
 
 
 class RiderForm(BaseForm):
-    child_id = SelectField(
-        _l("Child"),
-        coerce=int,
-        validators=[InputRequired(message=_l("Choose a child."))],
-    )
-    stop_id = SelectField(
-        _l("Stop"),
-        coerce=int,
-        validators=[InputRequired(message=_l("Choose the stop."))],
-    )
+    """A child and the stop: only the children and stops on offer are accepted."""
+
+    child_id = SelectField(_l("Child"), coerce=int, validate_choice=False)
+    stop_id = SelectField(_l("Stop"), coerce=int, validate_choice=False)
+
+    def validate_child_id(self, field: SelectField) -> None:
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(str(_l("Choose a child.")))
+
+    def validate_stop_id(self, field: SelectField) -> None:
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(str(_l("Choose the stop.")))
 
     def __init__(self, *args: Any, children: list, stops: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -378,7 +378,7 @@ def noted(refusal_id: int) -> Response:
         abort(404)
     if not BaseForm().validate_on_submit():
         abort(400)
-    service.acknowledge_refusal(db.session, refusal, actor_id=current_user.id)
+    service.acknowledge_refusal(db.session, refusal)
     db.session.commit()
     if wants_partial(f"refusal-{refusal.id}"):
         return Response("", status=200)  # the alert is swapped for nothing

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.children.access import ON_ROLL
@@ -36,22 +36,23 @@ PICKUP_GRADES = 2
 FREQUENCY_WINDOW = timedelta(days=90)
 
 
+def leave_covering(day: date, part: DayPart) -> Select:
+    """The children with a leave covering this part of the day (a subquery)."""
+    return select(Leave.child_id).where(
+        Leave.cancelled_at.is_(None),
+        Leave.starts_on <= day,
+        Leave.ends_on >= day,
+        Leave.part.in_((DayPart.WHOLE_DAY, part)),
+    )
+
+
 def on_leave(session: Session, day: date, part: DayPart) -> set[int]:
     """The children with a leave covering this part of the day.
 
     A stand-in of this package until ``webapp.safety.queries.on_leave`` (same signature) joins
     the code: the integrator switches the callers to it and removes this one.
     """
-    return set(
-        session.scalars(
-            select(Leave.child_id).where(
-                Leave.cancelled_at.is_(None),
-                Leave.starts_on <= day,
-                Leave.ends_on >= day,
-                Leave.part.in_((DayPart.WHOLE_DAY, part)),
-            )
-        )
-    )
+    return set(session.scalars(leave_covering(day, part)))
 
 
 # Pickups --------------------------------------------------------------------------------------
@@ -176,12 +177,7 @@ def waiting_counts(session: Session, classes: list[SchoolClass], day: date) -> d
         return {}
     class_ids = [c.id for c in classes]
     released = select(Release.child_id).where(Release.day == day, Release.undone_at.is_(None))
-    away = select(Leave.child_id).where(
-        Leave.cancelled_at.is_(None),
-        Leave.starts_on <= day,
-        Leave.ends_on >= day,
-        Leave.part.in_((DayPart.WHOLE_DAY, DayPart.AFTERNOON)),
-    )
+    away = leave_covering(day, DayPart.AFTERNOON)
     rows = session.execute(
         select(Child.class_id, func.count())
         .where(
@@ -206,7 +202,6 @@ class Person:
     guardian_id: int | None
     has_photo: bool
     today_only: bool
-    times: int  # collections in the last months, for "most frequent first"
 
 
 def authorised_guardians(child: Child) -> list[Guardian]:
@@ -239,7 +234,7 @@ def authorised_persons(session: Session, child: Child, day: date) -> list[Person
     )
     persons = [
         Person(
-            f"collector.{c.id}", c.name, c.relation.label, mask_phone(c.phone), None, False, True, 0
+            f"collector.{c.id}", c.name, c.relation.label, mask_phone(c.phone), None, False, True
         )
         for c in today_collectors(session, child.id, day)
     ]
@@ -253,7 +248,6 @@ def authorised_persons(session: Session, child: Child, day: date) -> list[Person
             g.id,
             g.photo_uid is not None,
             False,
-            times[g.id],
         )
         for g in ranked
     ]

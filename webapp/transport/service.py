@@ -302,8 +302,9 @@ def record_refusal(
 
 
 def acknowledge_refusal(
-    session: Session, refusal: PickupRefusal, *, actor_id: int | None, now: datetime | None = None
+    session: Session, refusal: PickupRefusal, *, now: datetime | None = None
 ) -> None:
+    """已知悉: the class teacher has seen it; it leaves her today page."""
     if refusal.acknowledged_at is None:
         refusal.acknowledged_at = now or utcnow()
         session.flush()
