@@ -30,6 +30,14 @@ from webapp.families.models import GuardianMeeting, MeetingPhoto
 from webapp.room.models import Room, RoomAction, RoomHours
 from webapp.safety.models import BedAssignment, DormRoom, Leave, RollCallMark, SafetyAlert
 from webapp.tenants.models import SchoolYear, Term
+from webapp.transport.models import (
+    BusRider,
+    BusRoute,
+    BusTrip,
+    PickupRefusal,
+    Release,
+    TripPassenger,
+)
 
 # path parameter → the model whose ids (or uids) it takes
 ID_PARAMETERS = {
@@ -61,6 +69,12 @@ ID_PARAMETERS = {
     "dorm_room_id": (DormRoom, "id"),
     "bed_id": (BedAssignment, "id"),
     "safety_alert_id": (SafetyAlert, "id"),
+    "release_id": (Release, "id"),
+    "refusal_id": (PickupRefusal, "id"),
+    "route_id": (BusRoute, "id"),
+    "rider_id": (BusRider, "id"),
+    "trip_id": (BusTrip, "id"),
+    "passenger_id": (TripPassenger, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

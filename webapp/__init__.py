@@ -108,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.tenants.routes import bp as tenants_bp
     from webapp.tenants.routes import school_home_bp, unit_home_bp
     from webapp.tenants.setup_routes import bp as setup_bp
+    from webapp.transport.bus_routes import bp as bus_bp
+    from webapp.transport.pickup_routes import bp as pickups_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(tenants_bp)
@@ -130,6 +132,8 @@ def _register_blueprints(app: Flask) -> None:
         safety_bp,
         leave_bp,
         dorm_bp,
+        pickups_bp,
+        bus_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

@@ -51,6 +51,18 @@ from webapp.safety.models import (
     SheetSubmission,
 )
 from webapp.tenants.models import SchoolYear, Term
+from webapp.transport.models import (
+    BusRider,
+    BusRoute,
+    BusStop,
+    BusTrip,
+    Dismissal,
+    PickupRefusal,
+    Release,
+    TodayCollector,
+    TripEvent,
+    TripPassenger,
+)
 
 __all__ = [
     "ActivityParticipant",
@@ -59,6 +71,10 @@ __all__ = [
     "AssetSettings",
     "AuditEvent",
     "BedAssignment",
+    "BusRider",
+    "BusRoute",
+    "BusStop",
+    "BusTrip",
     "CareActivity",
     "CareAlert",
     "CarePhoto",
@@ -66,6 +82,7 @@ __all__ = [
     "Child",
     "ChildStatusChange",
     "ChildTransfer",
+    "Dismissal",
     "DormCheck",
     "DormMark",
     "DormRoom",
@@ -84,7 +101,9 @@ __all__ = [
     "OrgUnit",
     "Pairing",
     "Parent",
+    "PickupRefusal",
     "PlanReview",
+    "Release",
     "RollCall",
     "RollCallMark",
     "Room",
@@ -102,6 +121,9 @@ __all__ = [
     "Tenant",
     "Term",
     "TermScore",
+    "TodayCollector",
+    "TripEvent",
+    "TripPassenger",
     "UnitMembership",
     "User",
     "WriteOff",

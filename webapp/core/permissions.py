@@ -113,6 +113,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "safety.dorm_setup": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.DORM_SUPERVISOR}),
     "safety.attendance_settings": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD}),
     "safety.alerts": SCHOOL_ROLES,
+    # Pickups and the school bus. Which classes a teacher hands over: transport.queries.
+    "transport.pickup": CLASS_ROLES | {Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD},
+    "transport.pickup_all": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD}),
+    "transport.bus_routes": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD}),
+    "transport.bus_trip": frozenset(
+        {Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD, Role.TEACHER, Role.CLASS_TEACHER}
+    ),
 }
 
 

@@ -68,6 +68,7 @@ from webapp.demo.people import (
 )
 from webapp.demo.room import load_room_demo
 from webapp.demo.safety import load_safety
+from webapp.demo.transport import load_transport
 from webapp.tenants.models import SchoolYear, Term
 
 SEED = 20261122
@@ -454,6 +455,7 @@ def load_demo_data(session: Session) -> LoadReport:
     load_room_demo(session, tenants, report)
     load_assets(session, tenants, report)
     load_safety(session, tenants, report)
+    load_transport(session, tenants, report)
     return report
 
 

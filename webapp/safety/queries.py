@@ -47,7 +47,7 @@ SHEET_DAYS_BACK = 30
 # Leave ---------------------------------------------------------------------------------------
 
 
-def _leaves_covering(day: date, part: DayPart):
+def leaves_covering(day: date, part: DayPart):
     return select(Leave).where(
         Leave.cancelled_at.is_(None),
         Leave.starts_on <= day,
@@ -59,14 +59,14 @@ def _leaves_covering(day: date, part: DayPart):
 def on_leave(session: Session, day: date, part: DayPart) -> set[int]:
     """The ids of the children whose leave keeps them away from this part of the day (a
     whole-day leave covers the morning, the afternoon and the night)."""
-    return set(session.scalars(_leaves_covering(day, part).with_only_columns(Leave.child_id)))
+    return set(session.scalars(leaves_covering(day, part).with_only_columns(Leave.child_id)))
 
 
 def leaves_on(
     session: Session, day: date, part: DayPart, child_ids: Iterable[int] | None = None
 ) -> dict[int, Leave]:
     """Child id → the leave that covers this part of the day, the latest entered if several."""
-    statement = _leaves_covering(day, part).order_by(Leave.id)
+    statement = leaves_covering(day, part).order_by(Leave.id)
     if child_ids is not None:
         statement = statement.where(Leave.child_id.in_(list(child_ids)))
     return {leave.child_id: leave for leave in session.scalars(statement)}

@@ -24,6 +24,7 @@ from webapp.extensions import db
 from webapp.room import today as room_today
 from webapp.safety import today as safety_today
 from webapp.tenants import queries
+from webapp.transport import today as transport_today
 
 SHOWN = care_today.CHILDREN_SHOWN
 
@@ -92,6 +93,7 @@ def today() -> Response:
         room_panel=room_today.panel(db.session, current_user.id, g.roles, day, utcnow()),
         assets_panel=assets_today.panel(db.session, current_user.id, g.roles, day),
         safety=safety_today.panel(db.session, current_user.id, g.roles, day),
+        transport=transport_today.panel(db.session, current_user.id, g.roles, day, my_classes),
         **care_work(day, school, teaches=bool(my_classes)),
     )
 
