@@ -25,6 +25,7 @@ from webapp.care.models import (
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
+from webapp.incidents.models import Agreement, Incident, IncidentStep
 from webapp.tenants.models import SchoolYear, Term
 
 # path parameter → the model whose ids (or uids) it takes
@@ -44,6 +45,9 @@ ID_PARAMETERS = {
     "group_uid": (CareRecord, "group_uid"),
     "activity_id": (CareActivity, "id"),
     "alert_id": (CareAlert, "id"),
+    "incident_id": (Incident, "id"),
+    "step_id": (IncidentStep, "id"),
+    "agreement_id": (Agreement, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

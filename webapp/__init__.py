@@ -98,6 +98,9 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.children.survey_routes import bp as survey_bp
     from webapp.children.transfer_routes import bp as transfers_bp
     from webapp.core.scopes import school_scope, unit_scope
+    from webapp.incidents.agreement_routes import bp as agreements_bp
+    from webapp.incidents.lesson_routes import bp as safety_lessons_bp
+    from webapp.incidents.routes import bp as incidents_bp
     from webapp.tenants.routes import bp as tenants_bp
     from webapp.tenants.routes import school_home_bp, unit_home_bp
     from webapp.tenants.setup_routes import bp as setup_bp
@@ -116,6 +119,9 @@ def _register_blueprints(app: Flask) -> None:
         learning_bp,
         pairings_bp,
         duties_bp,
+        incidents_bp,
+        safety_lessons_bp,
+        agreements_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

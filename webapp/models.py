@@ -26,12 +26,20 @@ from webapp.children.models import (
 )
 from webapp.core.audit import AuditEvent
 from webapp.core.org import Membership, OrgUnit, Tenant, UnitMembership
+from webapp.incidents.models import (
+    Agreement,
+    Incident,
+    IncidentChild,
+    IncidentStep,
+    SafetyLesson,
+)
 from webapp.room.models import Room, RoomHours, SignIn
 from webapp.safety.models import Leave
 from webapp.tenants.models import SchoolYear, Term
 
 __all__ = [
     "ActivityParticipant",
+    "Agreement",
     "AuditEvent",
     "CareActivity",
     "CareAlert",
@@ -43,6 +51,9 @@ __all__ = [
     "DutyCadence",
     "Guardian",
     "ImportBatch",
+    "Incident",
+    "IncidentChild",
+    "IncidentStep",
     "IndividualPlan",
     "LearningPlan",
     "Leave",
@@ -54,6 +65,7 @@ __all__ = [
     "PlanReview",
     "Room",
     "RoomHours",
+    "SafetyLesson",
     "SchoolClass",
     "SchoolYear",
     "SignIn",

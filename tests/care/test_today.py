@@ -318,4 +318,4 @@ def test_the_today_page_stays_at_a_dozen_statements(
         assert teacher.get(TODAY).status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(seen) <= 13, "\n".join(seen)
+    assert len(seen) <= 14, "\n".join(seen)  # 13, and one for the open incidents on top

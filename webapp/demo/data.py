@@ -46,6 +46,7 @@ from webapp.core.tenancy import tenant_context
 from webapp.demo import DEMO_PASSWORD
 from webapp.demo.care import load_care_history
 from webapp.demo.care_records import load_care_records
+from webapp.demo.incidents import load_incidents
 from webapp.demo.pairings import load_study_buddies
 from webapp.demo.people import (
     ALLERGIES,
@@ -445,6 +446,7 @@ def load_demo_data(session: Session) -> LoadReport:
     _load_transfers(session, plan, tenants, users, report)
     load_care_records(session, plan, tenants, report)
     load_care_history(session, tenants, report)
+    load_incidents(session, tenants, report)
     return report
 
 

@@ -14,11 +14,13 @@ from webapp.care.access import RECORD_PERMISSION
 from webapp.care.kinds import KINDS
 from webapp.children import queries as children_queries
 from webapp.children import survey, transfers
+from webapp.core.db import utcnow
 from webapp.core.htmx import render
 from webapp.core.i18n import local_today
 from webapp.core.org import places_of, tenants_below
 from webapp.core.permissions import Role, can, permission_required
 from webapp.extensions import db
+from webapp.incidents import today as incidents_today
 from webapp.tenants import queries
 
 SHOWN = care_today.CHILDREN_SHOWN
@@ -85,6 +87,7 @@ def today() -> Response:
         else None,
         school_total=sum(counts[c.id] for c in school_classes if c.id in counts),
         transfers_waiting=transfers.waiting_count(db.session) if can("children.transfer") else 0,
+        incident_panel=incidents_today.panel(db.session, current_user.id, g.roles, utcnow()),
         **care_work(day, school, teaches=bool(my_classes)),
     )
 
