@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.auth.models import User
-from webapp.children.models import Child, ParentRelation, SchoolClass
+from webapp.children.models import Child, GuardianRelation, ParentRelation, SchoolClass
 from webapp.core.i18n import SCHOOL_TIMEZONE
 from webapp.core.org import Membership, Tenant
 from webapp.core.permissions import Role
@@ -167,8 +167,8 @@ def _load_agreements(
             .order_by(Child.name, Child.id)
         ).all()
         for n, child in enumerate(children[: max(0, len(children) - missing)]):
-            guardian = next(iter(child.active_guardians), None)
-            if guardian is None:
+            signer = _signer(child)
+            if signer is None:
                 continue
             made = service.record_agreement(
                 session,
@@ -176,11 +176,22 @@ def _load_agreements(
                 child=child,
                 school_year=year,
                 kind=kind,
-                signer=guardian.name,
-                relation=guardian.relation,
+                signer=signer[0],
+                relation=signer[1],
                 signed_on=year.starts_on + timedelta(days=2 + n % 5),
                 scan=None,
                 actor_id=school_class.teacher_id,
             )
             if made.created:
                 report.add("agreements")
+
+
+def _signer(child: Child) -> tuple[str, GuardianRelation] | None:
+    """Who signs for a child: the guardian the child lives with, else a parent."""
+    guardian = next(iter(child.active_guardians), None)
+    if guardian is not None:
+        return guardian.name, guardian.relation
+    parent = next((p for p in child.parents if p.name), None)
+    if parent is None:
+        return None
+    return parent.name, GuardianRelation(parent.relation.value)  # father, mother

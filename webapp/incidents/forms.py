@@ -207,9 +207,18 @@ class IncidentForm(OnceForm):
             raise ValidationError(str(_l("Enter the police station it was reported to.")))
 
     def validate_police_time(self, field: TimeField) -> None:
-        if self.police_station.data and field.data is None:
-            raise ValidationError(str(_l("Enter when it was reported.")))
         _not_in_future(self.police_at)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # An empty optional field skips its own validator: asked here instead.
+        if self.police_station.data and not self.police_officer.data:
+            self.police_officer.errors.append(str(_l("Enter the officer who took the report.")))
+            valid = False
+        if self.police_station.data and self.police_time.data is None:
+            self.police_time.errors.append(str(_l("Enter when it was reported.")))
+            valid = False
+        return valid
 
     def police_report(self) -> dict[str, Any] | None:
         if not self.is_mandatory or not self.police_station.data:
@@ -327,9 +336,13 @@ class StepForm(OnceForm):
         if not self.not_needed and not self.told_whom():
             raise ValidationError(str(_l("Say whom you told.")))
 
-    def validate_channel(self, field: RadioField) -> None:
-        if not self.not_needed and not field.data:
-            raise ValidationError(str(_l("Choose how.")))
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # An empty optional field skips its own validator: asked here instead.
+        if not self.not_needed and not self.channel.data:
+            self.channel.errors.append(str(_l("Choose how.")))
+            return False
+        return valid
 
     def validate_officer(self, field: StringField) -> None:
         if self.step_kind == StepKind.POLICE and not self.not_needed and not field.data:
@@ -408,8 +421,14 @@ class SafetyLessonForm(OnceForm):
     def validate_minutes_typed(self, field: IntegerField) -> None:
         if field.data is not None and not 1 <= field.data <= 240:
             raise ValidationError(str(_l("Enter the minutes, from 1 to 240.")))
-        if field.data is None and not self.minutes_pick.data:
-            raise ValidationError(str(_l("Choose how long.")))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # An empty optional field skips its own validator: asked here instead.
+        if self.minutes_typed.data is None and not self.minutes_pick.data:
+            self.minutes_typed.errors.append(str(_l("Choose how long.")))
+            return False
+        return valid
 
     def validate_held_on(self, field: DateField) -> None:
         today = local_today()
