@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from tests.care.entry import child_with_guardian
 from tests.care.people import switch_to
 from tests.conftest import app_session
 from tests.helpers import csrf_token, text_of
@@ -271,3 +272,39 @@ def test_a_class_teacher_cannot_close_and_another_class_teacher_does_not_find_it
     other = switch_to(teacher, teacher_phone_of(app, OTHER_CLASS))
     assert other.get(f"{BASE}/{incident_id}").status_code == 404
     assert f"/incidents/{incident_id}" not in text_of(other.get(f"{BASE}/"))
+
+
+def test_the_guardian_on_the_card_is_told_in_one_tap(app: Flask, teacher: FlaskClient) -> None:
+    child = child_with_guardian(app)
+    incident_id = make_incident(app, [child["id"]], minutes_ago=10)
+    guardian = next(s for s in steps_of(app, incident_id) if s["kind"] == "guardian")
+    page = text_of(teacher.get(f"{BASE}/{incident_id}"))
+    chip = re.search(rf'name="step{guardian["id"]}-person" type="radio" value="([^"]+)"', page)
+    assert chip and child["guardian_name"] in chip.group(1)
+    data = sign_data(teacher, incident_id, guardian["id"], whom="", person=chip.group(1))
+    answer = teacher.post(
+        f"{BASE}/{incident_id}/steps/{guardian['id']}",
+        data=data,
+        headers={**HX_STEP, "HX-Target": f"step-{guardian['id']}"},
+    )
+    assert answer.status_code == 200 and child["guardian_name"] in text_of(answer)
+    [signed] = [s for s in steps_of(app, incident_id) if s["id"] == guardian["id"]]
+    assert signed["whom"] == chip.group(1)
+
+
+def test_a_refused_signature_answers_in_place_with_the_message(
+    app: Flask, teacher: FlaskClient
+) -> None:
+    child = class_children(app)[0]
+    incident_id = make_incident(app, [child["id"]], minutes_ago=10)
+    parents = next(s for s in steps_of(app, incident_id) if s["kind"] == "parents")
+    data = sign_data(teacher, incident_id, parents["id"], whom="", channel="")
+    answer = teacher.post(
+        f"{BASE}/{incident_id}/steps/{parents['id']}",
+        data=data,
+        headers={**HX_STEP, "HX-Target": f"step-{parents['id']}"},
+    )
+    html = text_of(answer)
+    assert answer.status_code == 422 and "<html" not in html
+    assert "请写明告知了谁。" in html and "请选择告知方式。" in html
+    assert 'value="已告知，奶奶马上赶来学校。"' in html or "已告知，奶奶马上赶来学校。" in html

@@ -106,6 +106,7 @@ def _load_fall(
         return
     report.add("incidents")
     incident = made.row
+    incident.created_at = FELL_AT + timedelta(minutes=8)  # reported from the playground
     guardian = next(iter(child.active_guardians), None)
     father = next((p for p in child.parents if p.name), None)
     for step in incident.steps:

@@ -92,6 +92,8 @@ def may_close(incident: Incident) -> bool:
 
 def duration_text(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
+    if hours and not rest:
+        return _("%(hours)s h", hours=hours)
     if hours:
         return _("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
     return _("%(minutes)s min", minutes=rest)
@@ -115,6 +117,7 @@ def ticker_words() -> dict[str, str]:
     return {
         "data-clock-left": _("%(time)s left", time="{t}"),
         "data-clock-over": _("%(time)s overdue", time="{t}"),
+        "data-clock-h": _("%(hours)s h", hours="{h}"),
         "data-clock-hm": _("%(hours)s h %(minutes)s min", hours="{h}", minutes="{m}"),
         "data-clock-m": _("%(minutes)s min", minutes="{m}"),
     }

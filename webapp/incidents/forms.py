@@ -329,7 +329,8 @@ class StepForm(OnceForm):
         return local_time(self.done_on.data, self.done_time.data)
 
     def told_whom(self) -> str | None:
-        chosen = dict(self.person.choices or ()).get(self.person.data) if self.person.data else None
+        labels = {choice.value: choice.label for choice in self.person.choices or ()}
+        chosen = labels.get(self.person.data) if self.person.data else None
         return self.whom.data or (str(chosen) if chosen else None)
 
     def validate_whom(self, field: StringField) -> None:

@@ -212,10 +212,10 @@ class IncidentStep(HasUid, TenantScoped, Base):
 class SafetyTopic(Choice):
     """The topics of a class's safety education: the chips of the quick entry."""
 
-    TRAFFIC = "traffic", _l("Traffic")
-    DROWNING = "drowning", _l("Drowning")
-    FIRE = "fire", _l("Fire")
-    FOOD = "food", _l("Food")
+    TRAFFIC = "traffic", _l("Traffic safety")
+    DROWNING = "drowning", _l("Water safety")
+    FIRE = "fire", _l("Fire safety")
+    FOOD = "food", _l("Food safety")
     BULLYING = "bullying", _l("Bullying")
     MENTAL = "mental", _l("Mental health")
     ELECTRICITY = "electricity", _l("Electricity")
