@@ -140,10 +140,6 @@ class Incident(HasUid, TenantScoped, Timestamped, Base):
         return self.closed_at is None
 
     @property
-    def is_mandatory(self) -> bool:
-        return self.kind in MANDATORY_KINDS
-
-    @property
     def child_ids(self) -> list[int]:
         return [row.child_id for row in self.involved]
 

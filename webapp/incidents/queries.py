@@ -56,19 +56,6 @@ def incidents_for(
     return rows[:INCIDENTS_PAGE], len(rows) > INCIDENTS_PAGE
 
 
-def incidents_of_child(
-    session: Session, child_id: int, user_id: int, roles: frozenset[Role]
-) -> list[Incident]:
-    return list(
-        session.scalars(
-            select(Incident)
-            .join(IncidentChild, IncidentChild.incident_id == Incident.id)
-            .where(IncidentChild.child_id == child_id, visible_incidents(user_id, roles))
-            .order_by(Incident.happened_at.desc())
-        )
-    )
-
-
 def load_incident(session: Session, incident_id: int) -> Incident | None:
     return session.scalar(
         select(Incident)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.care.once import Made
 from webapp.children.access import Access, access_to
 from webapp.children.models import Child
 from webapp.children.queries import school_classes
@@ -24,6 +25,7 @@ from webapp.incidents.clocks import (
     clock,
     clock_text,
     clocks,
+    is_overdue,
     may_close,
     ticker_words,
 )
@@ -74,9 +76,7 @@ def index() -> Response:
         incidents=incidents,
         page=page,
         has_next=has_next,
-        overdue={
-            i.id for i in incidents if i.is_open and any(c.is_overdue for c in clocks(i, now))
-        },
+        overdue={i.id for i in incidents if is_overdue(i, now)},
         reporter=lambda i: access.reporter_label(i, current_user.id, g.roles),
     )
 
@@ -92,22 +92,8 @@ def new_incident() -> Response:
     if request.method == "GET" and request.args.get("kind") in IncidentKind._value2member_map_:
         form.kind.data = request.args["kind"]
     if form.validate_on_submit():
-        picked = set(form.children.data)
         try:
-            made = service.report_incident(
-                db.session,
-                uid=form.uid_value,
-                kind=form.chosen_kind,
-                children=[c for c in chosen if c.id in picked],
-                reporter_id=current_user.id,
-                happened_at=form.happened_at,
-                known_at=form.known_at,
-                place=form.place.data,
-                what_happened=form.what_happened.data,
-                injuries=form.injuries.data,
-                actions_taken=form.actions_taken.data,
-                police=form.police_report(),
-            )
+            made = report_from(form, chosen)
         except service.UidTaken:
             abort(400)  # a form sent again for other children: reload and start afresh
         db.session.commit()
@@ -121,6 +107,24 @@ def new_incident() -> Response:
         chosen=chosen,
         regular_kinds=REGULAR_KINDS,
         mandatory_kinds=MANDATORY_KINDS,
+    )
+
+
+def report_from(form: IncidentForm, chosen: list[Child]) -> Made:
+    picked = set(form.children.data)
+    return service.report_incident(
+        db.session,
+        uid=form.uid_value,
+        kind=form.chosen_kind,
+        children=[c for c in chosen if c.id in picked],
+        reporter_id=current_user.id,
+        happened_at=form.happened_at,
+        known_at=form.known_at,
+        place=form.place.data,
+        what_happened=form.what_happened.data,
+        injuries=form.injuries.data,
+        actions_taken=form.actions_taken.data,
+        police=form.police_report(),
     )
 
 

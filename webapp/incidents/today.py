@@ -38,7 +38,6 @@ class OpenIncident:
 class Panel:
     now: datetime
     incidents: list[OpenIncident] = field(default_factory=list)
-    may_report: bool = False
 
     @property
     def overdue(self) -> int:
@@ -49,6 +48,8 @@ class Panel:
 
 
 def panel(session: Session, user_id: int, roles: frozenset[Role], now: datetime) -> Panel | None:
+    """None for someone who reports no incidents (a volunteer): the page shows nothing of
+    them; else the open incidents, falsy when there are none."""
     if not can("incidents.report", roles):
         return None
     rows = session.execute(
@@ -73,4 +74,4 @@ def panel(session: Session, user_id: int, roles: frozenset[Role], now: datetime)
     )
     for item in ordered:
         item.clocks.sort(key=lambda c: (not c.is_overdue, c.step.due_at, c.step.id))
-    return Panel(now, ordered[:SHOWN], may_report=True)
+    return Panel(now, ordered[:SHOWN])
