@@ -127,4 +127,39 @@
     }
     tally(form);
   });
+  // An incident's clocks count on between page loads: the server counted them when the page
+  // was made; this only moves the minutes on, with the server's own clock as the reference.
+  function spell(minutes, words) {
+    var hours = Math.floor(minutes / 60), rest = minutes % 60;
+    if (hours && !rest) return words.getAttribute("data-clock-h").replace("{h}", hours);
+    return hours
+      ? words.getAttribute("data-clock-hm").replace("{h}", hours).replace("{m}", rest)
+      : words.getAttribute("data-clock-m").replace("{m}", rest);
+  }
+
+  // How far this phone's clock is from the server's, taken when the page (or a part of it)
+  // arrives.
+  document.addEventListener("htmx:load", function (evt) {
+    var root = evt.detail.elt;
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-clock-now]"));
+    if (root.hasAttribute && root.hasAttribute("data-clock-now")) found.push(root);
+    found.forEach(function (words) {
+      words.clockOffset = Date.parse(words.getAttribute("data-clock-now")) - Date.now();
+    });
+  });
+
+  function tick() {
+    document.querySelectorAll(".clock[data-due]").forEach(function (clock) {
+      var words = clock.closest("[data-clock-now]");
+      if (!words || words.clockOffset === undefined || isNaN(words.clockOffset)) return;
+      var left = Date.parse(clock.getAttribute("data-due")) - (Date.now() + words.clockOffset);
+      var minutes = Math.ceil(Math.abs(left) / 60000);
+      var pattern = words.getAttribute(left >= 0 ? "data-clock-left" : "data-clock-over");
+      clock.textContent = pattern.replace("{t}", spell(minutes, words));
+      clock.classList.toggle("overdue", left < 0);
+      clock.classList.toggle("running", left >= 0);
+    });
+  }
+
+  window.setInterval(tick, 30000);
 })();

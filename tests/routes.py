@@ -27,6 +27,7 @@ from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, 
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.families.models import GuardianMeeting, MeetingPhoto
+from webapp.incidents.models import Agreement, Incident, IncidentStep
 from webapp.room.models import Room, RoomAction, RoomHours
 from webapp.safety.models import BedAssignment, DormRoom, Leave, RollCallMark, SafetyAlert
 from webapp.tenants.models import SchoolYear, Term
@@ -75,6 +76,9 @@ ID_PARAMETERS = {
     "rider_id": (BusRider, "id"),
     "trip_id": (BusTrip, "id"),
     "passenger_id": (TripPassenger, "id"),
+    "incident_id": (Incident, "id"),
+    "step_id": (IncidentStep, "id"),
+    "agreement_id": (Agreement, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

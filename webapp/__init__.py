@@ -100,6 +100,9 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.children.transfer_routes import bp as transfers_bp
     from webapp.core.scopes import school_scope, unit_scope
     from webapp.families.routes import bp as families_bp
+    from webapp.incidents.agreement_routes import bp as agreements_bp
+    from webapp.incidents.lesson_routes import bp as safety_lessons_bp
+    from webapp.incidents.routes import bp as incidents_bp
     from webapp.room.routes import bp as room_bp
     from webapp.room.setup_routes import bp as room_setup_bp
     from webapp.safety.dorm_routes import bp as dorm_bp
@@ -134,6 +137,9 @@ def _register_blueprints(app: Flask) -> None:
         dorm_bp,
         pickups_bp,
         bus_bp,
+        incidents_bp,
+        safety_lessons_bp,
+        agreements_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

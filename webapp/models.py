@@ -37,6 +37,13 @@ from webapp.children.models import (
 from webapp.core.audit import AuditEvent
 from webapp.core.org import Membership, OrgUnit, Tenant, UnitMembership
 from webapp.families.models import GuardianMeeting, MeetingAttendance, MeetingPhoto
+from webapp.incidents.models import (
+    Agreement,
+    Incident,
+    IncidentChild,
+    IncidentStep,
+    SafetyLesson,
+)
 from webapp.room.models import Room, RoomAction, RoomHours, SignIn
 from webapp.safety.models import (
     BedAssignment,
@@ -66,6 +73,7 @@ from webapp.transport.models import (
 
 __all__ = [
     "ActivityParticipant",
+    "Agreement",
     "AssetEvent",
     "AssetItem",
     "AssetSettings",
@@ -90,6 +98,9 @@ __all__ = [
     "Guardian",
     "GuardianMeeting",
     "ImportBatch",
+    "Incident",
+    "IncidentChild",
+    "IncidentStep",
     "IndividualPlan",
     "LearningPlan",
     "Leave",
@@ -110,6 +121,7 @@ __all__ = [
     "RoomAction",
     "RoomHours",
     "SafetyAlert",
+    "SafetyLesson",
     "SafetySettings",
     "SchoolClass",
     "SchoolYear",

@@ -34,6 +34,7 @@ from webapp.core.htmx import is_htmx_request, render
 from webapp.core.i18n import local_today
 from webapp.core.permissions import permission_required
 from webapp.extensions import db
+from webapp.incidents.access import audit_actor_label
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 
@@ -456,4 +457,5 @@ def history(child_id: int) -> Response:
         child=child,
         events=events,
         field_labels=lambda event: "、".join(field_label(name) for name in event.fields),
+        hidden_actor=lambda event: audit_actor_label(event, g.roles),
     )

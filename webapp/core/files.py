@@ -1,4 +1,6 @@
-"""Photos: shrunk, stripped of EXIF and GPS, encrypted, stored outside static/.
+"""Photos: shrunk, stripped of EXIF and GPS, encrypted, stored outside static/. Scanned
+documents (a signed agreement): a photo of the paper goes the same way; a PDF is checked by its
+magic bytes and size and sealed as it came.
 
 Files live under instance/files/<tenant id>/ sealed with AES-256-GCM (the tenant and file uid
 bound in as associated data) and are served only through permission-checked views.
@@ -63,8 +65,13 @@ def shrink_photo(data: bytes) -> bytes:
 
 
 def store_photo(tenant_id: int, data: bytes) -> uuid.UUID:
+    return store_sealed(tenant_id, shrink_photo(data))
+
+
+def store_sealed(tenant_id: int, data: bytes) -> uuid.UUID:
+    """Seal bytes already checked (a shrunk photo, a checked PDF) and store them."""
     file_uid = uuid.uuid4()
-    sealed = cipher().encrypt_bytes(shrink_photo(data), _associated_data(tenant_id, file_uid))
+    sealed = cipher().encrypt_bytes(data, _associated_data(tenant_id, file_uid))
     (_directory(tenant_id) / f"{file_uid}.bin").write_bytes(sealed)
     return file_uid
 
@@ -72,3 +79,30 @@ def store_photo(tenant_id: int, data: bytes) -> uuid.UUID:
 def load_photo(tenant_id: int, file_uid: uuid.UUID) -> bytes:
     sealed = (_directory(tenant_id) / f"{file_uid}.bin").read_bytes()
     return cipher().decrypt_bytes(sealed, _associated_data(tenant_id, file_uid))
+
+
+load_sealed = load_photo  # any sealed file reads back the same way
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PDF_MAGIC = b"%PDF-"
+
+
+class NotADocument(ValueError):
+    """Neither a photo we accept nor a whole PDF (or too large)."""
+
+
+def prepare_document(data: bytes) -> tuple[bytes, str]:
+    """A scan as it will be stored, and its type: a PDF as it came, once its first bytes say
+    PDF and its end is there (a transfer cut short on a weak network has none); anything else
+    must be a photo, shrunk and stripped like every photo."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise NotADocument("too large")
+    if data.startswith(PDF_MAGIC):
+        if b"%%EOF" not in data[-2048:]:
+            raise NotADocument("incomplete PDF")
+        return data, PDF
+    try:
+        return shrink_photo(data), JPEG
+    except NotAnImage as error:
+        raise NotADocument(str(error)) from None

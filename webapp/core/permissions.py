@@ -88,6 +88,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "care.pairings": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
     "care.coverage": LEADERS,
     "care.cadences": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    # Incidents and safety paperwork. Which incidents a person sees: incidents.access; a class
+    # teacher keeps the safety log and the agreements of their own classes.
+    "incidents.report": SCHOOL_ROLES - {Role.VOLUNTEER},
+    "incidents.oversee": frozenset({Role.PRINCIPAL, Role.SAFETY_LEAD}),
+    "incidents.safety_paperwork": CLASS_ROLES | LEADERS | {Role.SAFETY_LEAD},
+    "incidents.every_class": LEADERS | {Role.SAFETY_LEAD},
     "oversight.view": UNIT_ROLES,
     # The children's home. Teachers run the sign-in board only of the rooms they keep (room.access).
     "room.board": frozenset(

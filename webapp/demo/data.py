@@ -47,6 +47,7 @@ from webapp.demo import DEMO_PASSWORD
 from webapp.demo.assets import load_assets
 from webapp.demo.care import load_care_history
 from webapp.demo.care_records import load_care_records
+from webapp.demo.incidents import load_incidents
 from webapp.demo.pairings import load_study_buddies
 from webapp.demo.people import (
     ALLERGIES,
@@ -456,6 +457,7 @@ def load_demo_data(session: Session) -> LoadReport:
     load_assets(session, tenants, report)
     load_safety(session, tenants, report)
     load_transport(session, tenants, report)
+    load_incidents(session, tenants, report)
     return report
 
 

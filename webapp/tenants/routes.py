@@ -21,6 +21,7 @@ from webapp.core.i18n import local_today
 from webapp.core.org import places_of, tenants_below
 from webapp.core.permissions import Role, can, permission_required
 from webapp.extensions import db
+from webapp.incidents import today as incidents_today
 from webapp.room import today as room_today
 from webapp.safety import today as safety_today
 from webapp.tenants import queries
@@ -94,6 +95,7 @@ def today() -> Response:
         assets_panel=assets_today.panel(db.session, current_user.id, g.roles, day),
         safety=safety_today.panel(db.session, current_user.id, g.roles, day),
         transport=transport_today.panel(db.session, current_user.id, g.roles, day, my_classes),
+        incident_panel=incidents_today.panel(db.session, current_user.id, g.roles, utcnow()),
         **care_work(day, school, teaches=bool(my_classes)),
     )
 
