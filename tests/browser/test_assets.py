@@ -1,79 +1,19 @@
-"""On the keeper's phone (390 px): a child signs in, the keeper scans a book's label, lends it
-to that child in two taps and takes it back in one; without the sign-in, the child is found by
-pinyin initials.
-
-The rooms module (built beside this one) brings ``sign_in_a_child(page, base)`` in
-tests/browser/test_room.py: one tap on the child's tile of the sign-in board. Until the two
-land together, ``sign_in_a_child`` below writes the same open sign-in the board makes; once they
-do, this file imports that helper and uses the shared ``live_server``.
-"""
+"""On the keeper's phone (390 px): a child signs in on the room's board, the keeper scans a
+book's label, lends it to that child in two taps and takes it back in one; a child not in the
+room is found by pinyin initials."""
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from tests.browser.test_phone import arrive, fits_the_screen, log_in
-from tests.care.demo_day import freeze_today
-from tests.conftest import migrated_app_with_demo
-from webapp.children.models import Child, SchoolClass
-from webapp.core.i18n import local_today
-from webapp.core.org import Tenant
-from webapp.core.tenancy import tenant_context
-from webapp.demo.assets import DEMO_TODAY
-from webapp.extensions import db
-from webapp.room.models import Room, RoomKind, SignIn
+from tests.browser.test_room import sign_in_a_child
 
 pytestmark = pytest.mark.browser
 
 BOOK = "YG-B-0003"  # 窗边的小豆豆, in the reading room, on the shelf
-
-
-@pytest.fixture(scope="module")
-def home_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
-    """The app on its own committed SQLite database, served from a thread, with the app at
-    hand to make the sign-in the rooms module's board would make."""
-    database = tmp_path_factory.mktemp("assets-live") / "live.sqlite3"
-    app = migrated_app_with_demo(f"sqlite:///{database}")
-    with pytest.MonkeyPatch.context() as patch:
-        freeze_today(patch, DEMO_TODAY)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}", app
-        server.shutdown()
-
-
-def sign_in_a_child(app) -> str:
-    """A child of 三年级二班 signs in to the reading room now; their name."""
-    with app.app_context():
-        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "yangguang"))
-        with tenant_context(db.session, tenant_id):
-            room = db.session.scalar(select(Room).where(Room.kind == RoomKind.READING))
-            child = db.session.scalars(
-                select(Child)
-                .join(SchoolClass, SchoolClass.id == Child.class_id)
-                .where(SchoolClass.name == "三年级二班")
-                .order_by(Child.id)
-            ).all()[5]
-            db.session.add(
-                SignIn(
-                    room_id=room.id,
-                    child_id=child.id,
-                    signed_in_at=datetime.now(UTC),
-                    signed_in_on=local_today(),
-                )
-            )
-            name = child.name
-        db.session.commit()
-        db.session.remove()
-    return name
 
 
 class Taps:
@@ -93,13 +33,11 @@ def scan(page, base: str, code: str) -> None:
     page.locator("#loan-panel").wait_for()
 
 
-def test_a_book_is_lent_to_a_child_in_the_room_in_two_taps_and_returned_in_one(
-    home_server, phone
+def test_a_child_signs_in_borrows_a_book_in_two_taps_and_returns_it_in_one(
+    live_server: str, phone
 ) -> None:
-    base, app = home_server
-    log_in(phone, base, "13800000003")
-    arrive(phone, f"{base}/s/yangguang/")
-    name = sign_in_a_child(app)
+    base = live_server
+    name = sign_in_a_child(phone, base)  # two taps on the keeper's board
 
     scan(phone, base, BOOK)
     assert fits_the_screen(phone)
@@ -123,8 +61,8 @@ def test_a_book_is_lent_to_a_child_in_the_room_in_two_taps_and_returned_in_one(
     assert phone.console_errors == []
 
 
-def test_a_child_not_in_the_room_is_found_by_initials(home_server, phone) -> None:
-    base, _app = home_server
+def test_a_child_not_in_the_room_is_found_by_initials(live_server: str, phone) -> None:
+    base = live_server
     log_in(phone, base, "13800000003")
     arrive(phone, f"{base}/s/yangguang/")
     scan(phone, base, "YG-B-0006")  # 城南旧事
