@@ -162,4 +162,9 @@
   }
 
   window.setInterval(tick, 30000);
+
+  // A report's Print button: the browser's own print dialog (the page carries the A4 styles).
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-print]")) window.print();
+  });
 })();

@@ -28,6 +28,7 @@ from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.families.models import GuardianMeeting, MeetingPhoto
 from webapp.incidents.models import Agreement, Incident, IncidentStep
+from webapp.reports.archive import Table
 from webapp.room.models import Room, RoomAction, RoomHours
 from webapp.safety.models import BedAssignment, DormRoom, Leave, RollCallMark, SafetyAlert
 from webapp.tenants.models import SchoolYear, Term
@@ -86,6 +87,10 @@ FIXED_PARAMETERS = {
     "relation": ["father", "mother"],
     "kind": [kind.value for kind in KINDS],
     "duty": [duty.value for duty in DutyKey],
+    "table": [table.value for table in Table],
+    "figure": ["left_behind", "talks", "activities", "incidents"],
+    "document": ["plan", "summary"],
+    "month": ["2026-11"],
 }
 SCOPE_PARAMETERS = {"tenant_slug", "unit_slug"}
 

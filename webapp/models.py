@@ -44,6 +44,7 @@ from webapp.incidents.models import (
     IncidentStep,
     SafetyLesson,
 )
+from webapp.reports.models import MonthlyReport, TermDocument
 from webapp.room.models import Room, RoomAction, RoomHours, SignIn
 from webapp.safety.models import (
     BedAssignment,
@@ -109,6 +110,7 @@ __all__ = [
     "MeetingAttendance",
     "MeetingPhoto",
     "Membership",
+    "MonthlyReport",
     "OrgUnit",
     "Pairing",
     "Parent",
@@ -132,6 +134,7 @@ __all__ = [
     "SurveyConfirmation",
     "Tenant",
     "Term",
+    "TermDocument",
     "TermScore",
     "TodayCollector",
     "TripEvent",

@@ -247,6 +247,8 @@ class GrowthType(Choice):
     EVALUATION = "evaluation", _l("Term evaluation")
     WISH = "wish", _l("Wish")
     BIRTHDAY = "birthday", _l("Birthday celebrated")
+    # 成长案例分析: the class teacher's written analysis of a child's case, for the archive.
+    CASE_ANALYSIS = "case_analysis", _l("Case analysis")
 
 
 class GrowthForm(CareForm):
@@ -297,6 +299,8 @@ class GrowthForm(CareForm):
     def validate_notes(self, field: TextAreaField) -> None:
         if self.chosen == GrowthType.EVALUATION and not field.data:
             raise ValidationError(_("Write the evaluation."))
+        if self.chosen == GrowthType.CASE_ANALYSIS and not field.data:
+            raise ValidationError(_("Write the analysis."))
 
     def record_values(self) -> dict[str, Any]:
         values = super().record_values()

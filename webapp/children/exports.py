@@ -98,8 +98,17 @@ class Export:
 class Column:
     header: Any
     width: float
-    value: Callable[[Child], Any]
+    value: Callable[[Any], Any]  # the cell of one row (a child, or a record of another table)
     text: bool = False  # written as a text cell: ID numbers, register numbers, phones
+
+
+@dataclass(frozen=True)
+class Count:
+    """One figure of the summary: its key (to find the children behind it), label, value."""
+
+    key: str
+    label: Any
+    value: int
 
 
 def export_class(
@@ -131,7 +140,7 @@ def export_class(
     else:
         included = [child for child in children if child.is_left_behind]
         width = _summary(session, sheet, children, included, now.date())
-    _finish(
+    finish_sheet(
         sheet,
         width=width,
         title=title,
@@ -153,9 +162,16 @@ def export_class(
 
 
 def record_export(
-    session: Session, children: Iterable[Child], *, table: str, unmasked: bool, actor_id: int
+    session: Session,
+    children: Iterable[Child],
+    *,
+    table: str,
+    unmasked: bool,
+    actor_id: int,
+    channel: str = "export",
 ) -> None:
-    """One audit row per child in the file: what table, and whether it was masked."""
+    """One audit row per child in the file (or on the printed page, channel "print"): what
+    table, and whether it was masked."""
     for child in children:
         audit.record(
             session,
@@ -164,7 +180,7 @@ def record_export(
             subject="child",
             subject_id=child.id,
             child_id=child.id,
-            fields=[f"export.{table}"],
+            fields=[f"{channel}.{table}"],
             reason=_("Sensitive details shown in full")
             if unmasked
             else _("Sensitive details masked"),
@@ -248,6 +264,13 @@ def _parent_columns(relation: ParentRelation, masks: Masks) -> list[Column]:
 
 def _basic_register(sheet: Worksheet, children: list[Child], masks: Masks) -> int:
     """One row per child on the roll: identity, address, parents and guardian."""
+    columns = basic_register_columns(masks)
+    write_table(sheet, columns, children, start_row=HEADER_ROW)
+    return len(columns) + 1
+
+
+def basic_register_columns(masks: Masks) -> list[Column]:
+    """The columns of the 基本情况登记表, for the file and for the printed page alike."""
 
     def guardian_part(attribute: str) -> Callable[[Child], Any]:
         def value(child: Child) -> Any:
@@ -262,7 +285,7 @@ def _basic_register(sheet: Worksheet, children: list[Child], masks: Masks) -> in
 
         return value
 
-    columns = [
+    return [
         Column(_("Student register no."), 16, lambda c: masks.id_number(c.student_no), text=True),
         Column(_("Name"), 8, lambda c: c.name),
         Column(_("Sex"), 5, lambda c: c.gender.label),
@@ -276,8 +299,6 @@ def _basic_register(sheet: Worksheet, children: list[Child], masks: Masks) -> in
         Column(_("Guardian's relation"), 7, guardian_part("relation")),
         Column(_("Guardian's phone"), 13, guardian_part("phone"), text=True),
     ]
-    _table(sheet, columns, children, start_row=HEADER_ROW)
-    return len(columns) + 1
 
 
 def _summary(
@@ -288,50 +309,63 @@ def _summary(
     today: date,
 ) -> int:
     """The counts across, then the list of the left-behind children with who cares for them."""
-    three_special = [child.three_special for child in children]
-    counts = [
-        (_("Number on the roll"), len(children)),
-        *(
-            (kind.label, _count(c.left_behind_type == kind for c in children))
-            for kind in (LeftBehindType.ONE_PARENT, LeftBehindType.BOTH_PARENTS)
-        ),
-        (
-            _("Civil-affairs left-behind"),
-            _count(c.is_left_behind_civil(today) for c in children),
-        ),
-        (_("Number of migrant children"), _count(c.is_migrant for c in children)),
-        (_("Number boarding"), _count(c.is_boarder for c in children)),
-        (_("Number riding the school bus"), _count(c.rides_bus for c in children)),
-        *((flag.label, _count(flag in flags for flags in three_special)) for flag in ThreeSpecial),
-    ]
-    for column, (label, count) in enumerate(counts, start=1):
-        label_cell = _put(sheet, HEADER_ROW, column, str(label))
+    counts = summary_counts(children, today)
+    for column, count in enumerate(counts, start=1):
+        label_cell = put(sheet, HEADER_ROW, column, str(count.label))
         label_cell.font = Font(bold=True)
-        count_cell = _put(sheet, HEADER_ROW + 1, column, count)
+        count_cell = put(sheet, HEADER_ROW + 1, column, count.value)
         for cell in (label_cell, count_cell):
             cell.alignment = CENTRED
             cell.border = BOX
-        _widen(sheet, column, 9)
+        widen(sheet, column, 9)
     sheet.row_dimensions[HEADER_ROW].height = 32
 
-    proxies = proxy_parents(session, [child.id for child in left_behind])
+    columns = summary_columns(proxy_parents(session, [child.id for child in left_behind]))
+    list_row = HEADER_ROW + 3
+    heading = put(sheet, list_row, 1, _("Left-behind children"))
+    heading.font = Font(bold=True, size=12)
+    write_table(sheet, columns, left_behind, start_row=list_row + 1)
+    return len(counts)
+
+
+def summary_counts(children: list[Child], today: date) -> list[Count]:
+    """The figures of the 信息汇总表 over the children on a class's roll."""
+    three_special = [child.three_special for child in children]
+    return [
+        Count("on_roll", _("Number on the roll"), len(children)),
+        *(
+            Count(kind.value, kind.label, _count(c.left_behind_type == kind for c in children))
+            for kind in (LeftBehindType.ONE_PARENT, LeftBehindType.BOTH_PARENTS)
+        ),
+        Count(
+            "civil",
+            _("Civil-affairs left-behind"),
+            _count(c.is_left_behind_civil(today) for c in children),
+        ),
+        Count("migrant", _("Number of migrant children"), _count(c.is_migrant for c in children)),
+        Count("boarder", _("Number boarding"), _count(c.is_boarder for c in children)),
+        Count("bus", _("Number riding the school bus"), _count(c.rides_bus for c in children)),
+        *(
+            Count(flag.value, flag.label, _count(flag in flags for flags in three_special))
+            for flag in ThreeSpecial
+        ),
+    ]
+
+
+def summary_columns(proxies: dict[int, list[str]]) -> list[Column]:
+    """The list of the left-behind children under the summary's figures."""
 
     def guardian_text(child: Child) -> str:
         guardian = main_guardian(child)
         return f"{guardian.name}（{guardian.relation.label}）" if guardian else ""
 
-    columns = [
+    return [
         Column(_("Name"), 10, lambda c: c.name),
         Column(_("Sex"), 6, lambda c: c.gender.label),
         Column(_("Left-behind type"), 12, lambda c: c.left_behind_type.label),
         Column(_("Guardian"), 18, guardian_text),
         Column(_("Proxy parent"), 14, lambda c: "、".join(proxies.get(c.id, []))),
     ]
-    list_row = HEADER_ROW + 3
-    heading = _put(sheet, list_row, 1, _("Left-behind children"))
-    heading.font = Font(bold=True, size=12)
-    _table(sheet, columns, left_behind, start_row=list_row + 1)
-    return len(counts)
 
 
 def _count(values: Iterable[bool]) -> int:
@@ -343,7 +377,7 @@ TERM_ROW = 2
 HEADER_ROW = 3
 
 
-def _put(sheet: Worksheet, row: int, column: int, value: Any, *, text: bool = False) -> Any:
+def put(sheet: Worksheet, row: int, column: int, value: Any, *, text: bool = False) -> Any:
     if isinstance(value, str):
         value = safe_text(value)
     cell = sheet.cell(row=row, column=column, value=value)
@@ -354,33 +388,34 @@ def _put(sheet: Worksheet, row: int, column: int, value: Any, *, text: bool = Fa
     return cell
 
 
-def _table(
-    sheet: Worksheet, columns: list[Column], children: list[Child], *, start_row: int
+def write_table(
+    sheet: Worksheet, columns: list[Column], rows: list[Any], *, start_row: int
 ) -> None:
-    """Numbered rows of children under a bold header that repeats on every printed page."""
+    """Numbered rows (children, or records) under a bold header that repeats on every printed
+    page."""
     for index, column in enumerate([Column(_("No."), 5, lambda c: None), *columns], start=1):
-        cell = _put(sheet, start_row, index, str(column.header))
+        cell = put(sheet, start_row, index, str(column.header))
         cell.font = Font(bold=True)
         cell.alignment = CENTRED
         cell.border = BOX
-        _widen(sheet, index, column.width)
-    for number, child in enumerate(children, start=1):
+        widen(sheet, index, column.width)
+    for number, item in enumerate(rows, start=1):
         row = start_row + number
-        _put(sheet, row, 1, number).border = BOX
+        put(sheet, row, 1, number).border = BOX
         for index, column in enumerate(columns, start=2):
-            cell = _put(sheet, row, index, column.value(child), text=column.text)
+            cell = put(sheet, row, index, column.value(item), text=column.text)
             cell.border = BOX
             cell.alignment = WRAP
     sheet.print_title_rows = f"{start_row}:{start_row}"
     sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
 
 
-def _widen(sheet: Worksheet, column: int, width: float) -> None:
+def widen(sheet: Worksheet, column: int, width: float) -> None:
     dimension = sheet.column_dimensions[get_column_letter(column)]
     dimension.width = max(dimension.width or 0, width)
 
 
-def _finish(
+def finish_sheet(
     sheet: Worksheet,
     *,
     width: int,
@@ -390,7 +425,7 @@ def _finish(
     unmasked: bool | None,
 ) -> None:
     """Title above, exporter and time below and in the printed footer, A4 page set-up."""
-    title_cell = _put(sheet, TITLE_ROW, 1, title)
+    title_cell = put(sheet, TITLE_ROW, 1, title)
     title_cell.font = Font(bold=True, size=14)
     title_cell.alignment = CENTRED
     sheet.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=width)
@@ -400,10 +435,10 @@ def _finish(
         notes.append(
             _("Sensitive details shown in full") if unmasked else _("Sensitive details masked")
         )
-    _put(sheet, TERM_ROW, 1, "    ".join(notes))
+    put(sheet, TERM_ROW, 1, "    ".join(notes))
     sheet.merge_cells(start_row=TERM_ROW, start_column=1, end_row=TERM_ROW, end_column=width)
     footer_row = sheet.max_row + 2
-    _put(sheet, footer_row, 1, footer)
+    put(sheet, footer_row, 1, footer)
     sheet.merge_cells(start_row=footer_row, start_column=1, end_row=footer_row, end_column=width)
 
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

@@ -126,6 +126,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "transport.bus_trip": frozenset(
         {Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD, Role.TEACHER, Role.CLASS_TEACHER}
     ),
+    # The archive's eight tables: the leaders of every class, a class teacher of their own
+    # classes (reports.routes); the school's term plan, summary and monthly report: the
+    # leaders read them, the principal and the coordinator write and submit them.
+    "reports.archive": LEADERS | CLASS_ROLES,
+    "reports.documents": LEADERS,
+    "reports.write": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
 }
 
 

@@ -67,6 +67,7 @@ from webapp.demo.people import (
     VILLAGES,
     WORK_PLACES,
 )
+from webapp.demo.reports import load_reports
 from webapp.demo.room import load_room_demo
 from webapp.demo.safety import load_safety
 from webapp.demo.transport import load_transport
@@ -458,6 +459,7 @@ def load_demo_data(session: Session) -> LoadReport:
     load_safety(session, tenants, report)
     load_transport(session, tenants, report)
     load_incidents(session, tenants, report)
+    load_reports(session, tenants, report)
     return report
 
 
