@@ -27,6 +27,7 @@ from webapp.core.audit import AuditAction, AuditEvent
 from webapp.core.i18n import local_today
 from webapp.core.org import Tenant
 from webapp.core.permissions import Role
+from webapp.reports.models import TermDocument
 from webapp.tenants.calendar import current_term
 from webapp.tenants.models import Term
 
@@ -309,6 +310,7 @@ def test_with_no_term_the_survey_says_so_and_leaders_are_sent_to_set_up(
     with app_session(app, "yangguang") as session:
         session.execute(delete(SurveyConfirmation))
         session.execute(delete(LearningPlan))  # the demo's learning plans belong to a term
+        session.execute(delete(TermDocument))  # and so does its term plan
         session.execute(delete(Term))
     log_in(client, "13800000002")
     page = text_of(client.get("/s/yangguang/survey/"))

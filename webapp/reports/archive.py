@@ -82,7 +82,7 @@ class Card:
 
     child: Child
     facts: list[tuple[str, str]]
-    counts: list[tuple[str, int, str | None]]  # label, number, link to the records
+    counts: list[tuple[str, str, int, str | None]]  # figure, label, number, link to the rows
     entries: list[tuple[str, CareRecord]]  # the growth records of the term, with their type
 
 
@@ -207,7 +207,7 @@ def _growth(figures: Figures, _class: SchoolClass, _masks: Masks, trace: Tracer)
             (_("Interests"), child.interests or ""),
         ]
         counts = [
-            (kind.label, done[(child.id, kind)], trace(key, child_id=child.id))
+            (key, kind.label, done[(child.id, kind)], trace(key, child_id=child.id))
             for kind, key in counted
         ]
         cards.append(Card(child, facts, counts, entries.get(child.id, [])))
