@@ -21,7 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.care.duties import TALKING_PAIRINGS
@@ -181,6 +181,10 @@ class Figures:
         self._found: dict[str, list[Any]] = {}
 
     def count(self, key: str) -> int:
+        if key in RECORD_FIGURES and key not in self._found:
+            # The same records as items(key) lists, counted by the database: a term's talks
+            # are many, and a report shows only their number.
+            return self.record_counts.get(RECORD_FIGURES[key], 0)
         return len(self.items(key))
 
     def items(self, key: str) -> list[Any]:
@@ -190,7 +194,7 @@ class Figures:
 
     def _read(self, key: str) -> list[Any]:
         if key in RECORD_FIGURES:
-            return [r for r in self.records if r.kind == RECORD_FIGURES[key]]
+            return self._records_of((RECORD_FIGURES[key],))
         if key in GROWTH_FIGURES:
             return [r for r in self.growth if growth_type(r) == GROWTH_FIGURES[key]]
         if key in THREE_SPECIAL_FIGURES:
@@ -267,19 +271,38 @@ class Figures:
 
     # Care records ----------------------------------------------------------------------------
 
+    def _in_period(self, kinds: tuple[CareKind, ...]) -> tuple[Any, ...]:
+        """Which records a figure of these kinds counts: what happened in the period to a
+        child of the scope, amendments aside."""
+        return (
+            CareRecord.kind.in_(kinds),
+            CareRecord.amends_id.is_(None),
+            CareRecord.happened_on.between(self.period.first, self.period.last),
+            CareRecord.child_id.in_(self._child_ids()),
+        )
+
     def _records_of(self, kinds: tuple[CareKind, ...]) -> list[CareRecord]:
         return list(
             self.session.scalars(
                 select(CareRecord)
-                .where(
-                    CareRecord.kind.in_(kinds),
-                    CareRecord.amends_id.is_(None),
-                    CareRecord.happened_on.between(self.period.first, self.period.last),
-                    CareRecord.child_id.in_(self._child_ids()),
-                )
+                .where(*self._in_period(kinds))
                 .options(selectinload(CareRecord.child), selectinload(CareRecord.author))
                 .order_by(CareRecord.happened_on, CareRecord.id)
             )
+        )
+
+    @cached_property
+    def record_counts(self) -> dict[CareKind, int]:
+        statement = (
+            select(CareRecord.kind, func.count(CareRecord.id))
+            .where(*self._in_period(tuple(RECORD_FIGURES.values())))
+            .group_by(CareRecord.kind)
+        )
+        return {kind: count for kind, count in self.session.execute(statement)}
+
+    def _child_ids_with(self, kind: CareKind) -> set[int]:
+        return set(
+            self.session.scalars(select(CareRecord.child_id).where(*self._in_period((kind,))))
         )
 
     @cached_property
@@ -294,10 +317,10 @@ class Figures:
         return [c for c in self._left_behind() if c.id in child_ids]
 
     def _talked_with(self) -> list[Child]:
-        return self._children_of({r.child_id for r in self.items("talks")})
+        return self._children_of(self._child_ids_with(CareKind.TALK))
 
     def _visited(self) -> list[Child]:
-        return self._children_of({r.child_id for r in self.items("home_visits")})
+        return self._children_of(self._child_ids_with(CareKind.HOME_VISIT))
 
     def _wishes_fulfilled(self) -> list[CareRecord]:
         """Wishes made come true in the period, whenever they were recorded."""
