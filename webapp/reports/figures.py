@@ -113,7 +113,7 @@ def _figures(*figures: Figure) -> dict[str, Figure]:
 
 FIGURES = _figures(
     Figure("on_roll", _l("Children on the roll"), Shows.CHILDREN, False),
-    Figure("left_behind", _l("Left-behind children"), Shows.CHILDREN, False),
+    Figure("left_behind", _l("Number of left-behind children"), Shows.CHILDREN, False),
     Figure("both_parents", LeftBehindType.BOTH_PARENTS.lazy_label, Shows.CHILDREN, False),
     Figure("one_parent", LeftBehindType.ONE_PARENT.lazy_label, Shows.CHILDREN, False),
     Figure("civil", _l("Civil-affairs left-behind"), Shows.CHILDREN, False),
