@@ -5,23 +5,14 @@ statements whatever the number of weeks."""
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from datetime import timedelta
 
-import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import and_, event, select
 
-from tests.care.demo_day import freeze_today
 from tests.conftest import app_session
-from tests.helpers import log_in
 from tests.reports.conftest import School
 from webapp.care import duties
-from webapp.care.models import CareKind, CareRecord, DutyKey, Pairing, PairingKind
-from webapp.children.models import Child, LeftBehindType
 from webapp.demo.care import DEMO_TODAY
-from webapp.extensions import db
 from webapp.reports import coverage
 
 PAGE = "/s/yangguang/reports/coverage"
@@ -56,8 +47,20 @@ def test_every_week_is_the_engine_s_board_as_of_that_week_s_end(app: Flask, scho
                 len(board.statuses),
             ), week
             by_class = tally(board.statuses, lambda s: s.class_id)
-            assert {k: (v[number].done, v[number].total) for k, v in history.classes.items() if v[number].total} == by_class, week
+            assert {
+                k: (v[number].done, v[number].total)
+                for k, v in history.classes.items()
+                if v[number].total
+            } == by_class, week
             by_person = tally(board.statuses, lambda s: s.responsible_id)
-            assert {k: (v[number].done, v[number].total) for k, v in history.people.items() if v[number].total} == by_person, week
+            assert {
+                k: (v[number].done, v[number].total)
+                for k, v in history.people.items()
+                if v[number].total
+            } == by_person, week
             by_duty = tally(board.statuses, lambda s: s.duty)
-            assert {k: (v[number].done, v[number].total) for k, v in history.duties.items() if v[number].total} == by_duty, week
+            assert {
+                k: (v[number].done, v[number].total)
+                for k, v in history.duties.items()
+                if v[number].total
+            } == by_duty, week

@@ -112,11 +112,13 @@ def coverage_history(session: Session, today: date) -> CoverageHistory:
     history.class_names = {c.class_id: c.class_name for c in inputs.children}
     boards = []
     for week in weeks:
-        board = Board(week.as_of, SchoolCalendar(week.as_of, _terms_on(terms, week.as_of)), cadences)
+        school = SchoolCalendar(week.as_of, _terms_on(terms, week.as_of))
+        board = Board(week.as_of, school, cadences)
         duties._evaluate(board, inputs.rows_on(week.as_of), week.as_of - LOOKBACK)
         boards.append(board)
     history.school = [_count(b.statuses) for b in boards]
-    history.duties = {key: [_count(b.statuses, duty=key) for b in boards] for key in history.enabled}
+    for key in history.enabled:
+        history.duties[key] = [_count(b.statuses, duty=key) for b in boards]
     for key in sorted(history.class_names, key=lambda k: (k is None, k or 0)):
         history.classes[key] = [_count(b.statuses, class_id=key) for b in boards]
     people = {s.responsible_id for b in boards for s in b.statuses}
@@ -271,10 +273,8 @@ class _Inputs:
             ]
             for pairing_id, kind, user_id, started_on, _ended in active:
                 talk = self._talk(child.id, user_id, day)
-                rows.append(
-                    (*head, pairing_id, kind, user_id, started_on, talk, teacher_talk)
-                    + (*others, activity)
-                )
+                pairing = (pairing_id, kind, user_id, started_on, talk)
+                rows.append((*head, *pairing, teacher_talk, *others, activity))
             if not active:
                 rows.append((*head, None, None, None, None, None, teacher_talk, *others, activity))
         return rows
