@@ -38,7 +38,6 @@ from webapp.care.duties import (
     TALKING_PAIRINGS,
     Board,
     Coverage,
-    DutyStatus,
     SchoolCalendar,
     monday_of,
 )
@@ -116,34 +115,35 @@ def coverage_history(session: Session, today: date) -> CoverageHistory:
         board = Board(week.as_of, school, cadences)
         duties._evaluate(board, inputs.rows_on(week.as_of), week.as_of - LOOKBACK)
         boards.append(board)
-    history.school = [_count(b.statuses) for b in boards]
-    for key in history.enabled:
-        history.duties[key] = [_count(b.statuses, duty=key) for b in boards]
-    for key in sorted(history.class_names, key=lambda k: (k is None, k or 0)):
-        history.classes[key] = [_count(b.statuses, class_id=key) for b in boards]
-    people = {s.responsible_id for b in boards for s in b.statuses}
-    for person in people:
-        history.people[person] = [_count(b.statuses, person=person) for b in boards]
+    _tally(history, boards)
     return history
 
 
-_ANY = object()
+def _tally(history: CoverageHistory, boards: list[Board]) -> None:
+    """Every status counted once, into its week's cell of the school, its duty, its class and
+    the person who answers for it."""
 
+    def row() -> list[Coverage]:
+        return [Coverage() for _week in boards]
 
-def _count(
-    statuses: list[DutyStatus], *, duty: Any = _ANY, class_id: Any = _ANY, person: Any = _ANY
-) -> Coverage:
-    cell = Coverage()
-    for status in statuses:
-        if duty is not _ANY and status.duty != duty:
-            continue
-        if class_id is not _ANY and status.class_id != class_id:
-            continue
-        if person is not _ANY and status.responsible_id != person:
-            continue
-        cell.total += 1
-        cell.done += status.is_done
-    return cell
+    history.school = row()
+    history.duties = {key: row() for key in history.enabled}
+    for key in sorted(history.class_names, key=lambda k: (k is None, k or 0)):
+        history.classes[key] = row()
+    for number, board in enumerate(boards):
+        for status in board.statuses:
+            person = history.people.get(status.responsible_id)
+            if person is None:
+                person = history.people[status.responsible_id] = row()
+            for cells in (
+                history.school,
+                history.duties[status.duty],
+                history.classes[status.class_id],
+                person,
+            ):
+                cell = cells[number]
+                cell.total += 1
+                cell.done += status.is_done
 
 
 def _terms_on(terms: list[Term], day: date) -> list[Term]:

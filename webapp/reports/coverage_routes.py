@@ -8,6 +8,7 @@ from babel.dates import format_date
 from flask import Blueprint, Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from webapp.auth.models import User
@@ -34,24 +35,26 @@ def user_names(user_ids: set[int]) -> dict[int, str]:
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
 
 
-@bp.app_template_global()
-def coverage_strip(cells: list[Coverage], weeks: list[Week], label: str):
-    """One bar per week, each titled with its figure: 'Week of 11月2日: 12 of 20 done (60%)'."""
-    bars = []
-    for week, cell in zip(weeks, cells, strict=True):
-        when = _("Week of %(date)s", date=month_day(week.monday))
-        if cell.total:
-            title = _(
-                "%(when)s: %(done)d of %(total)d done (%(percent)d%%)",
-                when=when,
-                done=cell.done,
-                total=cell.total,
-                percent=cell.percent,
-            )
-            bars.append(charts.Bar(cell.done / cell.total, title))
-        else:
-            bars.append(charts.Bar(None, _("%(when)s: nothing due", when=when)))
-    return charts.bar_strip(bars, label)
+class Strips:
+    """Draws one bar per week, each titled with its figure ("Week of 11月2日: 12 of 20 done
+    (60%)"). The words are translated once per page, not once per bar: a term has hundreds."""
+
+    def __init__(self, weeks: list[Week]) -> None:
+        self.weeks = [_("Week of %(date)s", date=month_day(week.monday)) for week in weeks]
+        # Without variables gettext returns the translation unformatted, to fill in below.
+        self.done = _("%(when)s: %(done)d of %(total)d done (%(percent)d%%)")
+        self.nothing = _("%(when)s: nothing due")
+
+    def __call__(self, cells: list[Coverage], label: str) -> Markup:
+        bars = []
+        for when, cell in zip(self.weeks, cells, strict=True):
+            if cell.total:
+                figure = {"when": when, "done": cell.done, "total": cell.total}
+                title = self.done % {**figure, "percent": cell.percent}
+                bars.append(charts.Bar(cell.done / cell.total, title))
+            else:
+                bars.append(charts.Bar(None, self.nothing % {"when": when}))
+        return charts.bar_strip(bars, label)
 
 
 @bp.route("/")
@@ -67,4 +70,5 @@ def history() -> Response:
         history=found,
         names=names,
         people=people,
+        strip=Strips(found.weeks),
     )
