@@ -23,25 +23,28 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, Select, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from webapp.care import duties
 from webapp.care.duties import (
     ACTIVITY_SOURCES,
     ANY_AUTHOR_KINDS,
+    DUTIES,
     LOOKBACK,
     TALKING_PAIRINGS,
-    Board,
+    Cadence,
     Coverage,
     SchoolCalendar,
     monday_of,
 )
-from webapp.care.models import CareKind, CareRecord, DutyKey, Pairing
+from webapp.care.models import CareKind, CareRecord, DutyKey, Pairing, Period
 from webapp.children.access import ON_ROLL
 from webapp.children.models import (
     Child,
@@ -109,41 +112,56 @@ def coverage_history(session: Session, today: date) -> CoverageHistory:
     cadences = duties.cadences(session)
     history.enabled = [c.duty for c in cadences.values() if c.enabled]
     history.class_names = {c.class_id: c.class_name for c in inputs.children}
-    boards = []
-    for week in weeks:
+    history.school = _row(weeks)
+    history.duties = {key: _row(weeks) for key in history.enabled}
+    for key in sorted(history.class_names, key=lambda k: (k is None, k or 0)):
+        history.classes[key] = _row(weeks)
+    for number, week in enumerate(weeks):
         school = SchoolCalendar(week.as_of, _terms_on(terms, week.as_of))
-        board = Board(week.as_of, school, cadences)
-        duties._evaluate(board, inputs.rows_on(week.as_of), week.as_of - LOOKBACK)
-        boards.append(board)
-    _tally(history, boards)
+        since = week.as_of - LOOKBACK
+        children = duties._gather(inputs.rows_on(week.as_of), since)
+        for duty, class_id, person, done in _states(school, cadences, children, since):
+            cells = history.people.get(person)
+            if cells is None:
+                cells = history.people[person] = _row(weeks)
+            for row in (history.school, history.duties[duty], history.classes[class_id], cells):
+                row[number].total += 1
+                row[number].done += done
     return history
 
 
-def _tally(history: CoverageHistory, boards: list[Board]) -> None:
-    """Every status counted once, into its week's cell of the school, its duty, its class and
-    the person who answers for it."""
+def _row(weeks: list[Week]) -> list[Coverage]:
+    return [Coverage() for _week in weeks]
 
-    def row() -> list[Coverage]:
-        return [Coverage() for _week in boards]
 
-    history.school = row()
-    history.duties = {key: row() for key in history.enabled}
-    for key in sorted(history.class_names, key=lambda k: (k is None, k or 0)):
-        history.classes[key] = row()
-    for number, board in enumerate(boards):
-        for status in board.statuses:
-            person = history.people.get(status.responsible_id)
-            if person is None:
-                person = history.people[status.responsible_id] = row()
-            for cells in (
-                history.school,
-                history.duties[status.duty],
-                history.classes[status.class_id],
-                person,
-            ):
-                cell = cells[number]
-                cell.total += 1
-                cell.done += status.is_done
+def _states(
+    school: SchoolCalendar, cadences: dict[DutyKey, Cadence], children: list, since: date
+) -> Iterator[tuple[DutyKey, int | None, int | None, bool]]:
+    """(duty, class, who answers, done) of every status the engine's board holds on the day.
+
+    The engine's own loop (``duties._evaluate`` and ``_status``) with only what coverage needs:
+    which statuses exist and whether each is done, without building each status and its missed
+    periods: a term of weeks has thousands. The tests hold it to the engine week by week."""
+    today = school.today
+    if not school.counts_time:
+        return
+    term_start = school.current.starts_on if school.current is not None else since
+    for cadence in cadences.values():
+        if not cadence.enabled or (cadence.period == Period.TERM and school.current is None):
+            continue
+        periods = duties.periods_for(cadence.period, school)
+        current = periods.index(today)
+        if current < 0:
+            continue
+        start = periods.bounds(current)[0]
+        floor = since if cadence.period == Period.TERM else term_start
+        spec = DUTIES[cadence.duty]
+        for child in children:
+            for responsible_id, started_on, last in duties._obligations(spec, child):
+                if max(floor, child.floor, started_on) > today:
+                    continue
+                done = last is not None and last >= start
+                yield cadence.duty, child.class_id, responsible_id, done
 
 
 def _terms_on(terms: list[Term], day: date) -> list[Term]:
@@ -187,55 +205,17 @@ class _Inputs:
     @classmethod
     def read(cls, session: Session, weeks: list[Week]) -> _Inputs:
         first, last = weeks[0].as_of, weeks[-1].as_of
-        since, window = first - LOOKBACK, weeks[0].monday
-        left_behind = select(Child.id).where(
-            Child.status.in_(ON_ROLL), Child.left_behind_type != LeftBehindType.NONE
-        )
         children = [_Child(*row) for row in session.execute(_children_statement())]
         if not children:
             return cls([], {}, {}, {}, {})
         pairings: dict[int, list] = defaultdict(list)
-        for row in session.execute(
-            select(
-                Pairing.child_id,
-                Pairing.id,
-                Pairing.kind,
-                Pairing.user_id,
-                Pairing.started_on,
-                Pairing.ended_on,
-            )
-            .where(
-                Pairing.kind.in_(TALKING_PAIRINGS),
-                Pairing.user_id.is_not(None),
-                Pairing.started_on <= last,
-                or_(Pairing.ended_on.is_(None), Pairing.ended_on > first),
-                Pairing.child_id.in_(left_behind),
-            )
-            .order_by(Pairing.child_id, Pairing.started_on, Pairing.id)
-        ):
+        for row in session.execute(_pairings_statement(), {"first": first, "last": last}):
             pairings[row[0]].append(tuple(row[1:]))
         talks: dict[tuple[int, int], _Days] = defaultdict(_Days)
         others: dict[tuple[int, CareKind], _Days] = defaultdict(_Days)
-        # Before the weeks only the latest day of each group matters: grouped into one row.
-        bucket = case((CareRecord.happened_on < window, None), else_=CareRecord.happened_on)
-        statement = (
-            select(
-                CareRecord.child_id,
-                CareRecord.author_id,
-                CareRecord.kind,
-                func.max(CareRecord.happened_on),
-                bucket.is_(None),
-            )
-            .where(
-                CareRecord.kind.in_((CareKind.TALK, *ANY_AUTHOR_KINDS)),
-                CareRecord.amends_id.is_(None),
-                CareRecord.author_id.is_not(None),
-                CareRecord.happened_on.between(since, last),
-                CareRecord.child_id.in_(left_behind),
-            )
-            .group_by(CareRecord.child_id, CareRecord.author_id, CareRecord.kind, bucket)
-        )
-        for child_id, author_id, kind, day, before in session.execute(statement):
+        days_asked = {"since": first - LOOKBACK, "window": weeks[0].monday, "last": last}
+        statement = _records_statement()
+        for child_id, author_id, kind, day, before in session.execute(statement, days_asked):
             days = talks[child_id, author_id] if kind == CareKind.TALK else others[child_id, kind]
             if before:
                 days.before = max(days.before or day, day)
@@ -245,7 +225,9 @@ class _Inputs:
             days.within = sorted(set(days.within))
         activity = {
             (child_id, as_of): day
-            for child_id, as_of, day in session.execute(_activity_statement(weeks))
+            for child_id, as_of, day in session.execute(
+                _activity_statement(len(weeks)), _weeks_asked(weeks)
+            )
             if day is not None
         }
         return cls(children, pairings, talks, others, activity)
@@ -288,7 +270,13 @@ class _Inputs:
         return days.last_on(day) if days is not None else None
 
 
-def _children_statement():
+# The statements are built once per shape with bound parameters, as the engine's are: building a
+# statement costs more than running it.
+LEFT_BEHIND_ON_ROLL = (Child.status.in_(ON_ROLL), Child.left_behind_type != LeftBehindType.NONE)
+
+
+@cache
+def _children_statement() -> Select:
     """The left-behind children on the roll, with the last day they joined or became due."""
     changes = (
         select(ChildStatusChange.child_id, func.max(ChildStatusChange.effective_on).label("on"))
@@ -319,20 +307,79 @@ def _children_statement():
         )
         .outerjoin(SchoolClass, SchoolClass.id == Child.class_id)
         .outerjoin(changes, changes.c.child_id == Child.id)
-        .where(Child.status.in_(ON_ROLL), Child.left_behind_type != LeftBehindType.NONE)
+        .where(*LEFT_BEHIND_ON_ROLL)
         .order_by(Child.id)
     )
 
 
-def _activity_statement(weeks: list[Week]):
+@cache
+def _pairings_statement() -> Select:
+    """The talking pairings of those children active on some day from ``first`` to ``last``."""
+    first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
+    return (
+        select(
+            Pairing.child_id,
+            Pairing.id,
+            Pairing.kind,
+            Pairing.user_id,
+            Pairing.started_on,
+            Pairing.ended_on,
+        )
+        .where(
+            Pairing.kind.in_(TALKING_PAIRINGS),
+            Pairing.user_id.is_not(None),
+            Pairing.started_on <= last,
+            or_(Pairing.ended_on.is_(None), Pairing.ended_on > first),
+            Pairing.child_id.in_(select(Child.id).where(*LEFT_BEHIND_ON_ROLL)),
+        )
+        .order_by(Pairing.child_id, Pairing.started_on, Pairing.id)
+    )
+
+
+@cache
+def _records_statement() -> Select:
+    """The days care records happened, by child, author and kind, from ``since`` to ``last``:
+    each day from ``window`` on, and before it only the latest (one row per group)."""
+    since, window = bindparam("since", type_=Date), bindparam("window", type_=Date)
+    last = bindparam("last", type_=Date)
+    bucket = case((CareRecord.happened_on < window, None), else_=CareRecord.happened_on)
+    return (
+        select(
+            CareRecord.child_id,
+            CareRecord.author_id,
+            CareRecord.kind,
+            func.max(CareRecord.happened_on),
+            bucket.is_(None),
+        )
+        .where(
+            CareRecord.kind.in_((CareKind.TALK, *ANY_AUTHOR_KINDS)),
+            CareRecord.amends_id.is_(None),
+            CareRecord.author_id.is_not(None),
+            CareRecord.happened_on.between(since, last),
+            CareRecord.child_id.in_(select(Child.id).where(*LEFT_BEHIND_ON_ROLL)),
+        )
+        .group_by(CareRecord.child_id, CareRecord.author_id, CareRecord.kind, bucket)
+    )
+
+
+def _weeks_asked(weeks: list[Week]) -> dict[str, date]:
+    asked = {}
+    for number, week in enumerate(weeks):
+        asked[f"as_of_{number}"] = week.as_of
+        asked[f"since_{number}"] = week.as_of - LOOKBACK
+    return asked
+
+
+@cache
+def _activity_statement(count: int) -> Select:
     """(child, week's day, the last activity on or before it) from each of the engine's
     activity sources, grouped by week in the database: the weeks are a small table joined in."""
     rows = [
         select(
-            literal(week.as_of, Date).label("as_of"),
-            literal(week.as_of - LOOKBACK, Date).label("since"),
+            bindparam(f"as_of_{number}", type_=Date).label("as_of"),
+            bindparam(f"since_{number}", type_=Date).label("since"),
         )
-        for week in weeks
+        for number in range(count)
     ]
     days = (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("weeks")
     parts = []
