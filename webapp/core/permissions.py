@@ -132,7 +132,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.archive": LEADERS | CLASS_ROLES,
     "reports.documents": LEADERS,
     "reports.write": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
-    # The school dashboard and the coverage board over the term: figures only, no child named.
+    # The school dashboard: figures only, no child named; each links to its list when allowed.
     "reports.dashboard": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD}),
 }
 
