@@ -23,6 +23,7 @@ from webapp.children.models import Child, LeftBehindType
 from webapp.demo.care import DEMO_TODAY
 from webapp.extensions import db
 from webapp.reports import charts, coverage
+from webapp.tenants.models import Term
 
 PAGE = "/s/yangguang/reports/coverage/"
 PRINCIPAL = "13800000001"
@@ -210,3 +211,19 @@ def test_a_chart_escapes_its_words() -> None:
     assert "&lt;script&gt;" in svg and "a &amp; b" in svg
     assert svg.count("<title>") == 2
     assert 'height="16"' in svg  # half of the 32-high strip
+
+
+def test_the_weeks_run_from_the_term_s_first_week_to_today_or_its_last_day() -> None:
+    term = Term(starts_on=date(2026, 9, 2), ends_on=date(2027, 1, 20))  # a Wednesday each
+    weeks = coverage.term_weeks(term, date(2026, 9, 16))
+    assert [(w.monday, w.as_of) for w in weeks] == [
+        (date(2026, 8, 31), date(2026, 9, 6)),
+        (date(2026, 9, 7), date(2026, 9, 13)),
+        (date(2026, 9, 14), date(2026, 9, 16)),  # this week: as of today
+    ]
+    in_holiday = coverage.term_weeks(term, date(2027, 2, 10))
+    assert in_holiday[-1] == coverage.Week(date(2027, 1, 18), date(2027, 1, 20))
+    assert len(in_holiday) == 21
+    without_terms = coverage.term_weeks(None, date(2026, 9, 16))
+    assert len(without_terms) == coverage.WEEKS_WITHOUT_TERMS
+    assert without_terms[-1].as_of == date(2026, 9, 16)
