@@ -64,6 +64,7 @@ from webapp.extensions import db  # noqa: E402
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 SCHOOL = "/s/yangguang"
 TEACHER = "13800000002"
+PRINCIPAL = "13800000001"  # the leaders' pages (coverage, dashboard) are not the teacher's
 TICKS = os.sysconf("SC_CLK_TCK")
 TARGET_RATIO = {"partial": 10, "page": 20, "post": 20, "report": 60}
 TARGET_SQL = {"page": 8, "partial": 4}
@@ -91,6 +92,7 @@ class Endpoint(TypedDict, total=False):
     headers: dict[str, str]
     form: dict[str, str] | Callable[[], dict[str, str]]  # a callable: a fresh form per request
     anonymous: bool  # on the cookie-less connection
+    user: str  # "principal": on the principal's connection (the leaders' pages), else the teacher's
     expect: int  # the status it must answer, 200 unless said
 
 
@@ -196,7 +198,27 @@ ENDPOINTS: list[Endpoint] = [
         "kind": "partial",
     },
     {"name": "roll call POST", "method": "POST", "path": None, "kind": "post", "expect": 303},
-    {"name": "coverage board", "method": "GET", "path": None, "kind": "report"},
+    {
+        "name": "coverage board",
+        "method": "GET",
+        "path": f"{SCHOOL}/care/coverage",
+        "kind": "report",
+        "user": "principal",
+    },
+    {
+        "name": "coverage by week",
+        "method": "GET",
+        "path": f"{SCHOOL}/reports/coverage/",
+        "kind": "report",
+        "user": "principal",
+    },
+    {
+        "name": "school dashboard",
+        "method": "GET",
+        "path": f"{SCHOOL}/reports/dashboard/",
+        "kind": "report",
+        "user": "principal",
+    },
     {"name": "oversight rollup", "method": "GET", "path": None, "kind": "report"},
 ]
 
@@ -272,12 +294,12 @@ def csrf_token_in(page: str) -> str:
     return json.loads(must_find(r"hx-headers='([^']+)'", page, "the CSRF token"))["X-CSRFToken"]
 
 
-def log_in(client: Client) -> None:
-    form = {"phone": TEACHER, "password": DEMO_PASSWORD, "csrf_token": ""}
+def log_in(client: Client, phone: str = TEACHER) -> None:
+    form = {"phone": phone, "password": DEMO_PASSWORD, "csrf_token": ""}
     form["csrf_token"] = csrf_token_in(get_text(client, "/login"))
     status, _ = client.request("POST", "/login", form=form)
     if status != 303:
-        raise BenchError(f"logging in as {TEACHER} answered {status}, expected 303")
+        raise BenchError(f"logging in as {phone} answered {status}, expected 303")
     client.csrf_token = csrf_token_in(get_text(client, f"{SCHOOL}/"))
 
 
@@ -363,12 +385,14 @@ def measure(
 ) -> tuple[list[Endpoint], dict[str, dict[str, list[float]]]]:
     """The endpoints with their paths found, and CPU ms and req/s per endpoint and round."""
     session, anonymous = HttpClient(port), HttpClient(port, keep_cookies=False)
+    principal = HttpClient(port)
     log_in(session)
+    log_in(principal, PRINCIPAL)
     endpoints = [resolve(endpoint, session) for endpoint in endpoints]
     samples = {e["name"]: {"cpu_ms": [], "rps": []} for e in endpoints}
     for round_number in range(-1, rounds):  # round -1 warms up and is not kept
         for endpoint in endpoints:
-            client = anonymous if endpoint.get("anonymous") else session
+            client = pick(endpoint, session, anonymous, principal)
             batch = max(10, requests // 10) if round_number < 0 else requests
             before, started = cpu_ticks(worker), time.perf_counter()
             for _ in range(batch):
@@ -379,7 +403,14 @@ def measure(
                 samples[endpoint["name"]]["rps"].append(batch / elapsed)
     session.close()
     anonymous.close()
+    principal.close()
     return endpoints, samples
+
+
+def pick(endpoint: Endpoint, session: Client, anonymous: Client, principal: Client) -> Client:
+    if endpoint.get("anonymous"):
+        return anonymous
+    return principal if endpoint.get("user") == "principal" else session
 
 
 def resolve(endpoint: Endpoint, client: Client) -> Endpoint:
@@ -395,12 +426,14 @@ def count_sql(app: Flask, endpoints: list[Endpoint]) -> dict[str, int]:
         statements += 1
 
     session, anonymous = InProcessClient(app), InProcessClient(app, keep_cookies=False)
+    principal = InProcessClient(app)
     log_in(session)
+    log_in(principal, PRINCIPAL)
     counts = {}
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", counted)
     for endpoint in endpoints:
-        client = anonymous if endpoint.get("anonymous") else session
+        client = pick(endpoint, session, anonymous, principal)
         call(client, endpoint)  # warm-up
         statements = 0
         call(client, endpoint)

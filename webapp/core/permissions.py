@@ -132,6 +132,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.archive": LEADERS | CLASS_ROLES,
     "reports.documents": LEADERS,
     "reports.write": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    # The school dashboard: figures only, no child named; each links to its list when allowed.
+    "reports.dashboard": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD}),
 }
 
 
