@@ -132,6 +132,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.archive": LEADERS | CLASS_ROLES,
     "reports.documents": LEADERS,
     "reports.write": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    # Term roster snapshots sent to the units above, and the school's own assessment sheet.
+    "snapshots.view": LEADERS,
+    "snapshots.submit": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    "assessment.own": LEADERS,
+    # A unit's assessment of the schools below it: the scheme and the scores.
+    "assessment.manage": UNIT_ROLES,
 }
 
 
