@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests.care.demo_day import freeze_today
 from tests.conftest import app_session
 from tests.helpers import csrf_token_in, log_in, text_of
+from tests.oversight.test_snapshot import another_schools_snapshot, every_child_name
 from webapp.core.audit import AuditAction, AuditEvent
 from webapp.core.org import OrgUnit, Tenant, TenantKind, UnitKind
 from webapp.demo.care import DEMO_TODAY
@@ -307,3 +308,34 @@ def test_a_unit_cannot_score_or_see_a_school_outside_its_subtree(
     assert "远方小学" not in text_of(officer.get(UNIT))
     with app_session(app, "faraway") as session:
         assert session.scalar(select(func.count()).select_from(AssessmentScore)) == 0
+
+
+def test_a_snapshot_of_another_school_is_no_evidence(app: Flask, officer: FlaskClient) -> None:
+    save_scheme(officer)
+    foreign = another_schools_snapshot(app)
+    page = text_of(officer.get(f"{UNIT}{YEAR}/schools/yangguang"))
+    assert f'value="{foreign}"' not in page
+    data = score_form(officer, "yangguang", [5] * 9, **{"lines-0-snapshot_id": str(foreign)})
+    response = officer.post(f"{UNIT}{YEAR}/schools/yangguang", data=data)
+    assert response.status_code == 422 and 'id="lines-0-snapshot_id-error"' in text_of(response)
+    hongxing = text_of(officer.get(f"{UNIT}{YEAR}/schools/hongxing"))
+    assert f'value="{foreign}"' in hongxing  # offered on its own school's sheet
+
+
+def test_no_assessment_page_of_the_unit_names_a_child(app: Flask, officer: FlaskClient) -> None:
+    save_scheme(officer)
+    another_schools_snapshot(app)
+    data = score_form(officer, "hongxing", [5] * 9, **{"lines-0-evidence": "/s/hongxing/reports/"})
+    assert officer.post(f"{UNIT}{YEAR}/schools/hongxing", data=data).status_code == 303
+    names = every_child_name(app)
+    for path in (
+        UNIT,
+        SCHEME,
+        f"{UNIT}{YEAR}/schools/hongxing",
+        "/o/qinggang/snapshots/",
+        "/o/qinggang/snapshots/hongxing",
+    ):
+        response = officer.get(path)
+        assert response.status_code == 200, path
+        html = text_of(response)
+        assert not [n for n in names if n in html], path

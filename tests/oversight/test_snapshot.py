@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from datetime import datetime
 
 import pytest
 from flask import Flask
@@ -21,11 +22,14 @@ from webapp.children import service as children_service
 from webapp.children.access import ON_ROLL
 from webapp.children.models import Child, Guardian, LeftBehindType, Parent, ParentRelation
 from webapp.core.audit import AuditAction, AuditEvent
+from webapp.core.i18n import SCHOOL_TIMEZONE
 from webapp.core.org import OrgUnit, Tenant, TenantKind, UnitKind
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.demo.care import DEMO_TODAY
+from webapp.oversight import snapshot_service
 from webapp.oversight.snapshot_models import RosterSnapshot, content_hash
 from webapp.oversight.snapshot_queries import small
+from webapp.tenants.models import Term
 
 SCHOOL = "/s/yangguang/snapshots/"
 UNIT = "/o/qinggang/snapshots/"
@@ -289,3 +293,36 @@ def test_a_unit_cannot_see_a_school_outside_its_subtree(app: Flask, client: Flas
 @pytest.mark.parametrize(("count", "shown"), [(0, "0"), (1, "<5"), (4, "<5"), (5, "5")])
 def test_small_cells_are_suppressed(count: int, shown: str) -> None:
     assert small(count) == shown
+
+
+def another_schools_snapshot(app: Flask) -> int:
+    """红星小学 submits its own snapshot (through the service, as the route would)."""
+    with app.test_request_context(), app_session(app, "hongxing") as session:
+        term = session.scalar(select(Term).order_by(Term.starts_on.desc()))
+        snapshot, _created = snapshot_service.submit_snapshot(
+            session,
+            uid=uuid.uuid4(),
+            term=term,
+            content=snapshot_service.roster_content(session, DEMO_TODAY),
+            actor_id=None,
+            now=datetime(2026, 11, 27, 10, 0, tzinfo=SCHOOL_TIMEZONE),
+        )
+        return snapshot.id
+
+
+def test_another_schools_snapshot_is_not_found(app: Flask, client: FlaskClient) -> None:
+    foreign = another_schools_snapshot(app)
+    log_in(client, PRINCIPAL)
+    assert client.get(f"{SCHOOL}{foreign}").status_code == 404
+    token = csrf_token_in(text_of(client.get(SCHOOL)))
+    response = client.post(
+        f"{SCHOOL}{foreign}/export", data={"csrf_token": token, "uid": str(uuid.uuid4())}
+    )
+    assert response.status_code == 404
+    assert "红星小学" not in text_of(client.get(SCHOOL))
+    with app_session(app, "hongxing") as session:
+        assert not session.scalar(
+            select(func.count())
+            .where(AuditEvent.action == AuditAction.EXPORT)
+            .where(AuditEvent.fields_json.contains("roster_snapshot"))
+        )
