@@ -219,6 +219,13 @@ def test_scores_are_audited_changes_kept_with_the_school(app: Flask, officer: Fl
         ).all()
     assert sorted(a for a, _ in actions).count(AuditAction.CREATE) == 9
     assert [f for a, f in actions if a == AuditAction.UPDATE] == ['["points"]']
+    data = score_form(officer, "yangguang", [""] + [9] * 8)  # the first criterion opened again
+    assert officer.post(url, data=data).status_code == 303
+    with app_session(app, "yangguang") as session:
+        assert session.scalar(select(func.count()).select_from(AssessmentScore)) == 8
+        cleared = session.scalar(select(func.count()).where(AuditEvent.reason.contains("cleared")))
+    assert cleared == 1
+    assert "已评8项，共9项" in text_of(officer.get(UNIT))
     with app_session(app, "hongxing") as session:
         assert not session.scalar(
             select(func.count()).where(AuditEvent.subject == "assessment_score")

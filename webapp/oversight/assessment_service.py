@@ -201,7 +201,20 @@ def save_scores(
         }
         for entry in entries:
             criterion = maxima[entry.criterion_id]
-            if entry.points is None:
+            if entry.points is None:  # not scored, or no longer: the criterion is open again
+                cleared = existing.get(entry.criterion_id)
+                if cleared is not None:
+                    audit.record(
+                        session,
+                        AuditAction.UPDATE,
+                        actor_id=actor_id,
+                        subject="assessment_score",
+                        subject_id=cleared.id,
+                        fields=["points"],
+                        reason=f"{scheme.year} v{scheme.version} #{criterion.position} cleared",
+                    )
+                    session.delete(cleared)
+                    changed += 1
                 continue
             if not 0 <= entry.points <= criterion.max_points:
                 raise PointsOutOfRange(criterion.position)
