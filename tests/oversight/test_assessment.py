@@ -15,8 +15,11 @@ from tests.care.demo_day import freeze_today
 from tests.conftest import app_session
 from tests.helpers import csrf_token_in, log_in, text_of
 from tests.oversight.test_snapshot import another_schools_snapshot, every_child_name
+from webapp.auth.service import create_user, hash_password
 from webapp.core.audit import AuditAction, AuditEvent
-from webapp.core.org import OrgUnit, Tenant, TenantKind, UnitKind
+from webapp.core.org import OrgUnit, Tenant, TenantKind, UnitKind, UnitMembership
+from webapp.core.permissions import Role
+from webapp.demo import DEMO_PASSWORD
 from webapp.demo.care import DEMO_TODAY
 from webapp.oversight import assessment_service
 from webapp.oversight.assessment_models import AssessmentScheme, AssessmentScore
@@ -66,7 +69,13 @@ def schemes(app: Flask) -> list[AssessmentScheme]:
 
 
 def score_form(client: FlaskClient, slug: str, points: list[int | str], **extra: str) -> dict:
-    page = text_of(client.get(f"{UNIT}{YEAR}/schools/{slug}"))
+    return score_form_at(client, UNIT, slug, points, **extra)
+
+
+def score_form_at(
+    client: FlaskClient, unit: str, slug: str, points: list[int | str], **extra: str
+) -> dict:
+    page = text_of(client.get(f"{unit}{YEAR}/schools/{slug}"))
     data = {"csrf_token": csrf_token_in(page)}
     for index, value in enumerate(points):
         data[f"lines-{index}-points"] = str(value)
@@ -346,3 +355,36 @@ def test_no_assessment_page_of_the_unit_names_a_child(app: Flask, officer: Flask
         assert response.status_code == 200, path
         html = text_of(response)
         assert not [n for n in names if n in html], path
+
+
+def test_a_county_scores_and_ranks_the_schools_of_every_township_below_it(
+    app: Flask, client: FlaskClient
+) -> None:
+    with app_session(app) as session:
+        county = session.scalar(select(OrgUnit).where(OrgUnit.slug == "bishan"))
+        other = OrgUnit(
+            slug="dingjia", name="丁家街道中心校", kind=UnitKind.TOWNSHIP, parent=county
+        )
+        session.add_all(
+            [other, Tenant(slug="faraway", name="远方小学", kind=TenantKind.SCHOOL, org_unit=other)]
+        )
+        user = create_user(
+            session, phone="13900000901", name="县督导", password_hash=hash_password(DEMO_PASSWORD)
+        )
+        session.add(UnitMembership(org_unit=county, user_id=user.id, role=Role.OVERSIGHT_OFFICER))
+    log_in(client, "13900000901")
+    county_url = f"/o/bishan/assessment/{YEAR}/scheme"
+    page = text_of(client.get(county_url))
+    assert client.post(county_url, data=scheme_data(page, CHECKLIST_POINTS)).status_code == 303
+    data = score_form_at(client, "/o/bishan/assessment/", "faraway", [10] * 3 + [15] * 2 + [10] * 4)
+    assert client.post(f"/o/bishan/assessment/{YEAR}/schools/faraway", data=data).status_code == 303
+    ranking = text_of(client.get("/o/bishan/assessment/"))
+    assert all(name in ranking for name in ("阳光小学", "阳光幼儿园", "红星小学", "远方小学"))
+    assert re.search(
+        r"<td>1</td>\s*<th scope=\"row\">远方小学</th>\s*<td><strong>100</strong>", ranking
+    )
+    # the township's own assessment is its own: the county's scheme and scores are not in it
+    officer = app.test_client()
+    log_in(officer, OFFICER)
+    assert "本年度尚无考核方案" in text_of(officer.get(UNIT))
+    assert officer.get("/o/bishan/assessment/").status_code == 404
