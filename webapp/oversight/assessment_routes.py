@@ -80,14 +80,19 @@ def edit_scheme(year: int) -> Response:
     form = SchemeForm(data={"criteria": [{"title": t, "max_points": p} for t, p in rows]})
     if form.validate_on_submit():
         tenants = tenants_below(db.session, g.unit)
-        _scheme, new_version = assessment_service.save_scheme(
-            db.session,
-            unit_id=g.unit.id,
-            year=year,
-            criteria=form.rows(),
-            tenant_ids=[t.id for t in tenants],
-            actor_id=current_user.id,
-        )
+        try:
+            _scheme, new_version = assessment_service.save_scheme(
+                db.session,
+                unit_id=g.unit.id,
+                year=year,
+                criteria=form.rows(),
+                tenant_ids=[t.id for t in tenants],
+                actor_id=current_user.id,
+            )
+        except assessment_service.SchemeChangedMeanwhile:
+            db.session.rollback()
+            flash(_("Someone saved the scheme at the same moment. Check it again."), "warning")
+            return redirect(url_for(".edit_scheme", year=year), code=303)
         db.session.commit()
         if new_version:
             flash(_("The schools already scored keep their version; this is a new one."), "success")

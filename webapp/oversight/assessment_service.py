@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webapp.core import audit
@@ -97,6 +98,10 @@ class SchemeNotBalanced(ValueError):
     """The criteria of a scheme do not add up to 100 points."""
 
 
+class SchemeChangedMeanwhile(Exception):
+    """Someone saved the year's scheme at the same moment."""
+
+
 class PointsOutOfRange(ValueError):
     """A score above the criterion's maximum or below nought."""
 
@@ -105,13 +110,18 @@ def default_criteria() -> list[tuple[str, int]]:
     return [(str(title), points) for title, points in DEFAULT_CRITERIA]
 
 
-def latest_scheme(session: Session, unit_id: int, year: int) -> AssessmentScheme | None:
-    return session.scalar(
+def latest_scheme(
+    session: Session, unit_id: int, year: int, *, lock: bool = False
+) -> AssessmentScheme | None:
+    statement = (
         select(AssessmentScheme)
         .where(AssessmentScheme.org_unit_id == unit_id, AssessmentScheme.year == year)
         .order_by(AssessmentScheme.version.desc())
         .limit(1)
     )
+    if lock:  # two saves at the same moment: one waits for the other
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return session.scalar(statement)
 
 
 def scores_exist(session: Session, scheme: AssessmentScheme, tenant_ids: list[int]) -> bool:
@@ -141,7 +151,7 @@ def save_scheme(
     whether it is a new version. The same criteria again change nothing."""
     if sum(points for _title, points in criteria) != TOTAL_POINTS or not criteria:
         raise SchemeNotBalanced()
-    latest = latest_scheme(session, unit_id, year)
+    latest = latest_scheme(session, unit_id, year, lock=True)
     if latest is not None and [(c.title, c.max_points) for c in latest.criteria] == criteria:
         return latest, False
     if latest is not None and not scores_exist(session, latest, tenant_ids):
@@ -157,8 +167,12 @@ def save_scheme(
             version=(latest.version + 1) if latest else 1,
             created_by_id=actor_id,
         )
-        session.add(scheme)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(scheme)
+                session.flush()
+        except IntegrityError:  # the same save arrived twice at once: the first one stands
+            raise SchemeChangedMeanwhile() from None
         new_version = latest is not None
     for position, (title, points) in enumerate(criteria, start=1):
         session.add(
@@ -186,11 +200,12 @@ def save_scores(
     tenant_id: int,
     scheme: AssessmentScheme,
     entries: list[ScoreEntry],
-    actor_id: int,
+    actor_id: int | None,
 ) -> int:
     """Keep a school's points on the scheme's criteria; returns how many changed. Kept with the
-    school, and each change is written to the school's audit log (fields, never values)."""
-    maxima = {c.id: c for c in scheme.criteria}
+    school, and each change is written to the school's audit log (fields, never values). The
+    same sheet sent twice changes nothing the second time, also when both arrive at once."""
+    criteria = {c.id: c for c in scheme.criteria}
     changed = 0
     with tenant_context(session, tenant_id):
         existing = {
@@ -200,20 +215,14 @@ def save_scores(
             )
         }
         for entry in entries:
-            criterion = maxima[entry.criterion_id]
+            criterion = criteria[entry.criterion_id]
+            reason = f"{scheme.year} v{scheme.version} #{criterion.position}"
+            score = existing.get(entry.criterion_id)
             if entry.points is None:  # not scored, or no longer: the criterion is open again
-                cleared = existing.get(entry.criterion_id)
-                if cleared is not None:
-                    audit.record(
-                        session,
-                        AuditAction.UPDATE,
-                        actor_id=actor_id,
-                        subject="assessment_score",
-                        subject_id=cleared.id,
-                        fields=["points"],
-                        reason=f"{scheme.year} v{scheme.version} #{criterion.position} cleared",
-                    )
-                    session.delete(cleared)
+                if score is not None:
+                    cleared = f"{reason} cleared"
+                    _audit(session, AuditAction.UPDATE, score, ["points"], actor_id, cleared)
+                    session.delete(score)
                     changed += 1
                 continue
             if not 0 <= entry.points <= criterion.max_points:
@@ -224,31 +233,50 @@ def save_scores(
                 "evidence_json": json.dumps(entry.evidence, ensure_ascii=False),
                 "snapshot_id": entry.snapshot_id,
             }
-            score = existing.get(entry.criterion_id)
             if score is None:
                 score = AssessmentScore(
                     scheme_id=scheme.id, criterion_id=criterion.id, scored_by_id=actor_id, **values
                 )
-                session.add(score)
-                session.flush()
-                fields, action = sorted(values), AuditAction.CREATE
-            else:
-                fields = [k for k, v in values.items() if getattr(score, k) != v]
-                if not fields:
+                try:
+                    with session.begin_nested():
+                        session.add(score)
+                        session.flush()
+                except IntegrityError:  # made by the same sheet sent at the same moment
+                    score = session.scalar(
+                        select(AssessmentScore).where(AssessmentScore.criterion_id == criterion.id)
+                    )
+                    if score is None:
+                        raise
+                else:
+                    _audit(session, AuditAction.CREATE, score, sorted(values), actor_id, reason)
+                    changed += 1
                     continue
-                for key in fields:
-                    setattr(score, key, values[key])
-                score.scored_by_id = actor_id
-                action = AuditAction.UPDATE
-            audit.record(
-                session,
-                action,
-                actor_id=actor_id,
-                subject="assessment_score",
-                subject_id=score.id,
-                fields=[f.removesuffix("_json") for f in fields],
-                reason=f"{scheme.year} v{scheme.version} #{criterion.position}",
-            )
+            fields = [key for key, value in values.items() if getattr(score, key) != value]
+            if not fields:
+                continue
+            for key in fields:
+                setattr(score, key, values[key])
+            score.scored_by_id = actor_id
+            _audit(session, AuditAction.UPDATE, score, fields, actor_id, reason)
             changed += 1
         session.flush()
     return changed
+
+
+def _audit(
+    session: Session,
+    action: AuditAction,
+    score: AssessmentScore,
+    fields: list[str],
+    actor_id: int | None,
+    reason: str,
+) -> None:
+    audit.record(
+        session,
+        action,
+        actor_id=actor_id,
+        subject="assessment_score",
+        subject_id=score.id,
+        fields=[field.removesuffix("_json") for field in fields],
+        reason=reason,
+    )
