@@ -143,9 +143,8 @@ def _register_blueprints(app: Flask) -> None:
         safety_lessons_bp,
         agreements_bp,
         reports_bp,
-        snapshot_routes.school_bp,
-        assessment_routes.school_bp,
     ]
+    school_pages += [snapshot_routes.school_bp, assessment_routes.school_bp]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(
         unit_scope([unit_home_bp, snapshot_routes.unit_bp, assessment_routes.unit_bp])
