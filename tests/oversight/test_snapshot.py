@@ -5,6 +5,7 @@ see who submitted and the figures, never a name."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 from datetime import datetime
@@ -28,7 +29,7 @@ from webapp.core.tenancy import ALL_TENANTS
 from webapp.demo.care import DEMO_TODAY
 from webapp.oversight import snapshot_service
 from webapp.oversight.snapshot_models import RosterSnapshot, content_hash
-from webapp.oversight.snapshot_queries import small
+from webapp.oversight.snapshot_queries import small, unit_figures
 from webapp.tenants.models import Term
 
 SCHOOL = "/s/yangguang/snapshots/"
@@ -268,9 +269,14 @@ def test_the_unit_sees_who_submitted_and_the_figures_but_no_name(
     assert snapshot.content_hash[:16] in drill
     for html in (page, drill):
         assert not [name for name in every_child_name(app) if name in html]
-    per_class = [c["counts"]["one_parent"] for c in snapshot.figures["classes"]]
-    shown = re.findall(r"<td>(&lt;5|\d+)</td>", drill)
-    assert any(0 < n < 5 for n in per_class) == ("&lt;5" in shown)
+    shown = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', drill))
+    totals = snapshot.figures["totals"]
+    assert shown["在册人数"] == str(totals["on_roll"])
+    assert shown["双亲外出"] == (
+        "&lt;5" if 0 < totals["both_parents"] < 5 else str(totals["both_parents"])
+    )
+    # no class's figures: beside the school's total they would give a small cell away
+    assert not [c["name"] for c in snapshot.figures["classes"] if c["name"] in drill]
 
 
 def test_a_unit_cannot_see_a_school_outside_its_subtree(app: Flask, client: FlaskClient) -> None:
@@ -326,3 +332,19 @@ def test_another_schools_snapshot_is_not_found(app: Flask, client: FlaskClient) 
             .where(AuditEvent.action == AuditAction.EXPORT)
             .where(AuditEvent.fields_json.contains("roster_snapshot"))
         )
+
+
+def test_a_unit_sees_the_school_totals_with_small_cells_suppressed() -> None:
+    figures = {
+        "classes": [{"name": "一年级一班", "counts": {"on_roll": 12, "one_parent": 3}}],
+        "totals": {"on_roll": 12, "one_parent": 3, "both_parents": 0, "civil": 5, "migrant": 1},
+    }
+    snapshot = RosterSnapshot(figures_json=json.dumps(figures), children_json="[]")
+    assert unit_figures(snapshot) == {
+        "on_roll": "12",
+        "one_parent": "<5",
+        "both_parents": "0",
+        "civil": "5",
+        "migrant": "<5",
+        "boarder": "0",
+    }

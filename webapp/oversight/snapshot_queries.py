@@ -144,15 +144,12 @@ def versions_of(session: Session, tenant: Tenant) -> list[RosterSnapshot]:
     )
 
 
-def unit_figures(snapshot: RosterSnapshot) -> dict[str, Any]:
-    """What a unit may see of a snapshot: the figures per class and in all, small cells
-    suppressed, and nothing of the list but its length (suppressed too)."""
-    figures = snapshot.figures
-    return {
-        "classes": [
-            {"name": c["name"], "counts": {k: small(c["counts"].get(k, 0)) for k in UNIT_KEYS}}
-            for c in figures["classes"]
-        ],
-        "totals": {k: small(figures["totals"].get(k, 0)) for k in UNIT_KEYS},
-        "listed": small(len(snapshot.children)),
-    }
+def unit_figures(snapshot: RosterSnapshot) -> dict[str, str]:
+    """What a unit may see of a snapshot: the school's totals, small cells suppressed.
+
+    Not the classes: a class's cell beside the school's total would give a suppressed cell away
+    by subtraction (and so would the length of the list beside its two parts). The named list
+    stays with the school.
+    """
+    totals = snapshot.figures["totals"]
+    return {key: small(totals.get(key, 0)) for key in UNIT_KEYS}
