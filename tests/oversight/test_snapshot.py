@@ -348,3 +348,13 @@ def test_a_unit_sees_the_school_totals_with_small_cells_suppressed() -> None:
         "migrant": "<5",
         "boarder": "0",
     }
+
+
+def test_before_anyone_submits_the_unit_sees_who_has_not(app: Flask, client: FlaskClient) -> None:
+    log_in(client, OFFICER)
+    page = text_of(client.get(UNIT))
+    assert "3 所学校中已有 0 所报送" in page
+    for school in ("阳光小学", "阳光幼儿园", "红星小学"):
+        row = re.search(rf"{school}</a></th>(.*?)</tr>", page, re.S).group(1)
+        assert "未报送" in row
+    assert "2026—2027学年第一学期" in page

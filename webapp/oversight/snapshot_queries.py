@@ -13,13 +13,14 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.children.exports import summary_counts
 from webapp.children.models import Gender, GuardianRelation, LeftBehindType
 from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.oversight.snapshot_models import RosterSnapshot
+from webapp.tenants.models import Term
 
 SMALL_CELL = 5
 # The figures a unit sees per school: counts, never a name.
@@ -116,6 +117,27 @@ def term_keys(session: Session, tenant_ids: list[int]) -> list[tuple[str, str]]:
     for key, label in sorted(rows):
         labels.setdefault(key, label)
     return sorted(labels.items(), reverse=True)
+
+
+def current_term_keys(
+    session: Session, tenant_ids: list[int], today: date
+) -> list[tuple[str, str]]:
+    """(key, label) of the terms the schools below are in today (or last began), so that a
+    unit sees who has not submitted yet before anyone has."""
+    if not tenant_ids:
+        return []
+    terms = session.scalars(
+        select(Term)
+        .where(Term.tenant_id.in_(tenant_ids), Term.starts_on <= today)
+        .options(selectinload(Term.school_year))
+        .order_by(Term.starts_on.desc())
+        .execution_options(**{ALL_TENANTS: True})
+    ).all()
+    latest: dict[int, Term] = {}
+    for term in terms:
+        latest.setdefault(term.tenant_id, term)
+    keys = {f"{t.school_year.starts_on.year}-{t.number}": t.full_name for t in latest.values()}
+    return sorted(keys.items(), reverse=True)
 
 
 def submissions(session: Session, tenants: list[Tenant], key: str) -> list[Submission]:

@@ -138,8 +138,12 @@ def school_below(tenant_slug: str) -> Tenant:
 @permission_required("oversight.view")
 def overview() -> Response:
     tenants = tenants_below(db.session, g.unit)
-    keys = snapshot_queries.term_keys(db.session, [t.id for t in tenants])
-    key = request.args.get("term") or (keys[0][0] if keys else None)
+    tenant_ids = [t.id for t in tenants]
+    current = snapshot_queries.current_term_keys(db.session, tenant_ids, local_today())
+    keys = sorted(
+        dict(snapshot_queries.term_keys(db.session, tenant_ids) + current).items(), reverse=True
+    )
+    key = request.args.get("term") or (current or keys or [(None, "")])[0][0]
     rows = [
         (s, snapshot_queries.unit_figures(s.snapshot) if s.snapshot else None)
         for s in (snapshot_queries.submissions(db.session, tenants, key) if key else [])
