@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.incidents.agreement_routes import bp as agreements_bp
     from webapp.incidents.lesson_routes import bp as safety_lessons_bp
     from webapp.incidents.routes import bp as incidents_bp
+    from webapp.oversight import assessment_routes, snapshot_routes
     from webapp.reports.coverage_routes import bp as coverage_history_bp
     from webapp.reports.dashboard_routes import bp as dashboard_bp
     from webapp.reports.routes import bp as reports_bp
@@ -147,8 +148,11 @@ def _register_blueprints(app: Flask) -> None:
         coverage_history_bp,
         dashboard_bp,
     ]
+    school_pages += [snapshot_routes.school_bp, assessment_routes.school_bp]
     app.register_blueprint(school_scope(school_pages))
-    app.register_blueprint(unit_scope([unit_home_bp]))
+    app.register_blueprint(
+        unit_scope([unit_home_bp, snapshot_routes.unit_bp, assessment_routes.unit_bp])
+    )
 
 
 def _register_cli(app: Flask) -> None:

@@ -44,6 +44,12 @@ from webapp.incidents.models import (
     IncidentStep,
     SafetyLesson,
 )
+from webapp.oversight.assessment_models import (
+    AssessmentCriterion,
+    AssessmentScheme,
+    AssessmentScore,
+)
+from webapp.oversight.snapshot_models import RosterSnapshot
 from webapp.reports.models import MonthlyReport, TermDocument
 from webapp.room.models import Room, RoomAction, RoomHours, SignIn
 from webapp.safety.models import (
@@ -75,6 +81,9 @@ from webapp.transport.models import (
 __all__ = [
     "ActivityParticipant",
     "Agreement",
+    "AssessmentCriterion",
+    "AssessmentScheme",
+    "AssessmentScore",
     "AssetEvent",
     "AssetItem",
     "AssetSettings",
@@ -122,6 +131,7 @@ __all__ = [
     "Room",
     "RoomAction",
     "RoomHours",
+    "RosterSnapshot",
     "SafetyAlert",
     "SafetyLesson",
     "SafetySettings",

@@ -134,6 +134,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.write": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
     # The school dashboard: figures only, no child named; each links to its list when allowed.
     "reports.dashboard": frozenset({Role.PRINCIPAL, Role.COORDINATOR, Role.SAFETY_LEAD}),
+    # Term roster snapshots sent to the units above, and the school's own assessment sheet.
+    "snapshots.view": LEADERS,
+    "snapshots.submit": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    "assessment.own": LEADERS,
+    # A unit's assessment of the schools below it: the scheme and the scores.
+    "assessment.manage": UNIT_ROLES,
 }
 
 
