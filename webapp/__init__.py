@@ -103,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.incidents.agreement_routes import bp as agreements_bp
     from webapp.incidents.lesson_routes import bp as safety_lessons_bp
     from webapp.incidents.routes import bp as incidents_bp
+    from webapp.oversight.grant_routes import bp as oversight_grants_bp
+    from webapp.oversight.routes import bp as unit_home_bp
     from webapp.reports.routes import bp as reports_bp
     from webapp.room.routes import bp as room_bp
     from webapp.room.setup_routes import bp as room_setup_bp
@@ -110,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.safety.leave_routes import bp as leave_bp
     from webapp.safety.routes import bp as safety_bp
     from webapp.tenants.routes import bp as tenants_bp
-    from webapp.tenants.routes import school_home_bp, unit_home_bp
+    from webapp.tenants.routes import school_home_bp
     from webapp.tenants.setup_routes import bp as setup_bp
     from webapp.transport.bus_routes import bp as bus_bp
     from webapp.transport.pickup_routes import bp as pickups_bp
@@ -142,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         safety_lessons_bp,
         agreements_bp,
         reports_bp,
+        oversight_grants_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

@@ -44,6 +44,7 @@ from webapp.incidents.models import (
     IncidentStep,
     SafetyLesson,
 )
+from webapp.oversight.models import OversightGrant
 from webapp.reports.models import MonthlyReport, TermDocument
 from webapp.room.models import Room, RoomAction, RoomHours, SignIn
 from webapp.safety.models import (
@@ -112,6 +113,7 @@ __all__ = [
     "Membership",
     "MonthlyReport",
     "OrgUnit",
+    "OversightGrant",
     "Pairing",
     "Parent",
     "PickupRefusal",
