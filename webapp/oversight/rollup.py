@@ -29,7 +29,7 @@ class Node:
     id: int
     slug: str
     name: str
-    kind_label: str
+    kind_label: Any  # a lazy label
     children: list[Node] = field(default_factory=list)
     figures: dict[str, int] = field(default_factory=dict)
 
@@ -129,7 +129,7 @@ def _build(
     figures: dict[int, dict[str, int]],
 ) -> Node:
     schools = queries.tenants_by_unit(tenants)
-    node = Node(UNIT, unit.id, unit.slug, unit.name, unit.kind.label)
+    node = Node(UNIT, unit.id, unit.slug, unit.name, unit.kind.lazy_label)
     for below in units.get(unit.id, []):
         child = _build(below, units, tenants, figures)
         if child.children:  # a unit with no school below has nothing to show
@@ -141,7 +141,7 @@ def _build(
                 tenant.id,
                 tenant.slug,
                 tenant.name,
-                tenant.kind.label,
+                tenant.kind.lazy_label,
                 [],
                 figures[tenant.id],
             )
