@@ -22,8 +22,9 @@ def demo_day(app: Flask, transaction: None, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.fixture
-def officer(client: FlaskClient, demo_day: None) -> FlaskClient:
-    """周明, oversight officer of 青杠镇中心校."""
+def officer(app: Flask, demo_day: None) -> FlaskClient:
+    """周明, oversight officer of 青杠镇中心校 (a client of his own)."""
+    client = app.test_client()
     log_in(client, TOWNSHIP_OFFICER_PHONE)
     return client
 

@@ -9,6 +9,8 @@ that school's audit log.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.children.access import ON_ROLL
-from webapp.children.models import Child, ChildStatus
+from webapp.children.models import Child, ChildStatus, LeftBehindType
 from webapp.core.db import utcnow
 from webapp.core.htmx import render
 from webapp.core.i18n import local_today
@@ -28,6 +30,15 @@ from webapp.oversight.forms import GrantRequestForm
 from webapp.oversight.rollup import Node, Rollup
 
 bp = Blueprint("home", __name__)  # unit.home.*: the unit's landing keeps its old endpoint
+
+
+@dataclass(frozen=True)
+class NamedChild:
+    name: str
+    class_name: str | None
+    left_behind_type: LeftBehindType
+    status: ChildStatus
+
 
 # Children a follow-up may be about: those on the roll and those who dropped out.
 NAMED_STATUSES = (*ON_ROLL, ChildStatus.DROPPED_OUT)
@@ -119,17 +130,26 @@ def names(school_slug: str) -> Response:
     if grant is None:
         abort(403)
     with tenant_context(db.session, tenant.id):
-        children = list(
-            db.session.scalars(
-                select(Child)
-                .where(Child.status.in_(NAMED_STATUSES))
-                .options(selectinload(Child.school_class))
-                .order_by(Child.class_id, Child.name_pinyin, Child.id)
-            )
+        found = db.session.scalars(
+            select(Child)
+            .where(Child.status.in_(NAMED_STATUSES))
+            .options(selectinload(Child.school_class))
+            .order_by(Child.class_id, Child.name_pinyin, Child.id)
         )
+        # Read now: the commit below expires the rows, and the page is drawn after it.
+        children = [
+            NamedChild(
+                c.name,
+                c.school_class.name if c.school_class else None,
+                c.left_behind_type,
+                c.status,
+            )
+            for c in found
+        ]
+        ends_at = grant.ends_at
     service.record_names_view(db.session, grant, viewer_id=current_user.id)
     db.session.commit()
-    return render("oversight/names.html", tenant=tenant, grant=grant, children=children)
+    return render("oversight/names.html", tenant=tenant, ends_at=ends_at, children=children)
 
 
 @bp.route("/grants")
