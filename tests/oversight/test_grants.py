@@ -95,7 +95,7 @@ def test_grant_requested_approved_viewed_logged_and_ended(
     assert ask(officer).status_code == 303  # a double tap is the same request
     [grant] = grants_of(app, "hongxing")
     assert grant.status == GrantStatus.REQUESTED and grant.reason == REASON and grant.days == 7
-    assert "waiting for the principal" in text_of(officer.get("/o/qinggang/schools/hongxing"))
+    assert "您的申请正在等待校长审批" in text_of(officer.get("/o/qinggang/schools/hongxing"))
 
     principal = app.test_client()
     log_in(principal, principal_of(app, "hongxing"))
@@ -121,7 +121,7 @@ def test_grant_requested_approved_viewed_logged_and_ended(
     assert officer.get(NAMES).status_code == 403  # ended by itself
     school = text_of(officer.get("/o/qinggang/schools/hongxing"))
     assert NAMES not in school and "/grants/new" in school
-    assert "Ended" in text_of(officer.get("/o/qinggang/grants"))
+    assert "已结束" in text_of(officer.get("/o/qinggang/grants"))
     assert len(names_views(app, "hongxing")) == 2
 
 
@@ -154,7 +154,7 @@ def test_a_refused_grant_shows_nothing(app: Flask, officer: FlaskClient) -> None
     decide(app, "hongxing", "refuse")
     assert grants_of(app, "hongxing")[0].status == GrantStatus.REFUSED
     assert officer.get(NAMES).status_code == 403
-    assert "Refused" in text_of(officer.get("/o/qinggang/grants"))
+    assert "已拒绝" in text_of(officer.get("/o/qinggang/grants"))
 
 
 def test_a_grant_is_never_longer_than_seven_days_nor_without_a_reason(
@@ -162,7 +162,9 @@ def test_a_grant_is_never_longer_than_seven_days_nor_without_a_reason(
 ) -> None:
     too_long = ask(officer, days="8")
     assert too_long.status_code == 422
-    assert "1 to 7" in text_of(too_long) and REASON in text_of(too_long)  # the value kept
+    assert "请输入 1 至 7 之间的天数" in text_of(too_long) and REASON in text_of(
+        too_long
+    )  # the value kept
     no_reason = ask(officer, reason="")
     assert no_reason.status_code == 422
     assert grants_of(app, "hongxing") == []
