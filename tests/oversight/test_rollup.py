@@ -132,3 +132,24 @@ def test_the_county_and_township_pages_agree_on_the_township(
     from_county = figures.findall(text_of(county.get("/o/bishan/units/qinggang")))
     on_township = figures.findall(text_of(officer.get("/o/qinggang/")))
     assert from_county[0] == on_township[0]  # children on the roll, never small here
+
+
+def test_duty_figures_are_kept_for_a_while_when_asked(
+    app: Flask, demo_day: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = []
+    real_board = duties.duty_board
+
+    def counted_board(*args, **kwargs):
+        runs.append(1)
+        return real_board(*args, **kwargs)
+
+    monkeypatch.setattr(duties, "duty_board", counted_board)
+    with app_session(app) as session:
+        township = session.scalar(select(OrgUnit).where(OrgUnit.slug == "qinggang"))
+        first = Rollup(session, township, DEMO_TODAY, duty_max_age=60)
+        again = Rollup(session, township, DEMO_TODAY, duty_max_age=60)
+        assert len(runs) == 3  # once per school, then kept
+        assert again.root.figures == first.root.figures
+        Rollup(session, township, DEMO_TODAY)  # not kept: counted afresh
+        assert len(runs) == 6

@@ -10,6 +10,7 @@ Nothing here returns a child: only counts per school.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from datetime import date
 
@@ -52,8 +53,13 @@ def empty_figures() -> dict[str, int]:
     return dict.fromkeys(keys, 0)
 
 
-def school_figures(session: Session, tenant_ids: list[int], today: date) -> dict[int, dict]:
-    """Every figure of each named school, counted by the database (and the duty engine)."""
+def school_figures(
+    session: Session, tenant_ids: list[int], today: date, duty_max_age: float = 0
+) -> dict[int, dict]:
+    """Every figure of each named school, counted by the database (and the duty engine).
+
+    The duty figures cost most (the engine evaluates every child's duties): with
+    ``duty_max_age`` a school's are reused for that many seconds, in this process."""
     figures = {tenant_id: empty_figures() for tenant_id in tenant_ids}
     if not tenant_ids:
         return figures
@@ -61,7 +67,7 @@ def school_figures(session: Session, tenant_ids: list[int], today: date) -> dict
     _paired(session, tenant_ids, figures)
     _open_incidents(session, tenant_ids, figures)
     for tenant_id in tenant_ids:
-        _duties(session, tenant_id, today, figures[tenant_id])
+        figures[tenant_id].update(_duties_kept(session, tenant_id, today, duty_max_age))
     for found in figures.values():
         found["not_left_behind"] = found["on_roll"] - found["left_behind"]
         found["not_three_special"] = found["on_roll"] - found["three_special"]
@@ -131,16 +137,36 @@ def _open_incidents(session: Session, tenant_ids: list[int], figures: dict[int, 
         figures[tenant_id]["open_incidents"] = count
 
 
-def _duties(session: Session, tenant_id: int, today: date, found: dict[str, int]) -> None:
+# (database, school, day) → (when counted, its duty figures); a few rows per school at most.
+_kept_duties: dict[tuple[str, int, date], tuple[float, dict[str, int]]] = {}
+
+
+def _duties_kept(session: Session, tenant_id: int, today: date, max_age: float) -> dict[str, int]:
+    key = (str(session.get_bind().engine.url), tenant_id, today)
+    now = time.monotonic()
+    kept = _kept_duties.get(key)
+    if kept is not None and now - kept[0] < max_age:
+        return kept[1]
+    found = _duties(session, tenant_id, today)
+    if max_age > 0:
+        for stale in [k for k, (at, _) in _kept_duties.items() if now - at >= max_age]:
+            del _kept_duties[stale]
+        _kept_duties[key] = (now, found)
+    return found
+
+
+def _duties(session: Session, tenant_id: int, today: date) -> dict[str, int]:
     """Coverage of each duty in its current period and the overdue work, from the school's own
     duty board: the engine runs for this one school, bound explicitly."""
     with tenant_context(session, tenant_id):
         board = duties.duty_board(session, today)
+    found: dict[str, int] = {}
     for duty, coverage in board.school_coverage().items():
         total, done, not_done = duty_keys(duty)
         found[total], found[done] = coverage.total, coverage.done
         found[not_done] = coverage.total - coverage.done
     found["overdue"] = sum(1 for status in board.statuses if status.state == duties.State.OVERDUE)
+    return found
 
 
 def units_below(session: Session, unit: OrgUnit) -> dict[int | None, list[OrgUnit]]:

@@ -86,10 +86,13 @@ NEVER_SHOWN = {"not_left_behind", "not_three_special", "unpaired"} | {
 class Rollup:
     """Everything the pages of one unit show, suppressed."""
 
-    def __init__(self, session: Session, unit: OrgUnit, today: date) -> None:
+    def __init__(
+        self, session: Session, unit: OrgUnit, today: date, duty_max_age: float = 0
+    ) -> None:
         self.today = today
         self.tenants = tenants_below(session, unit)
-        figures = queries.school_figures(session, [t.id for t in self.tenants], today)
+        tenant_ids = [t.id for t in self.tenants]
+        figures = queries.school_figures(session, tenant_ids, today, duty_max_age)
         self.root = _build(unit, queries.units_below(session, unit), self.tenants, figures)
         self.nodes = {node.key: node for node in self.root.walk()}
         self.hidden = _suppress(self.root)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, flash, g, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -47,18 +47,25 @@ NAMED_STATUSES = (*ON_ROLL, ChildStatus.DROPPED_OUT)
 @bp.route("/")
 @permission_required("oversight.view")
 def overview() -> Response:
-    rollup = Rollup(db.session, g.unit, local_today())
+    rollup = _rollup()
     return _unit_page(rollup, rollup.root)
 
 
 @bp.route("/units/<unit_slug_below>")
 @permission_required("oversight.view")
 def unit(unit_slug_below: str) -> Response:
-    rollup = Rollup(db.session, g.unit, local_today())
+    rollup = _rollup()
     node = rollup.unit(unit_slug_below)
     if node is None or node is rollup.root:
         abort(404)
     return _unit_page(rollup, node)
+
+
+def _rollup() -> Rollup:
+    """Duty figures are kept a few minutes: an officer moving between the pages of a unit
+    does not run every school's duty engine again (never in tests, which count them)."""
+    max_age = current_app.config.get("OVERSIGHT_DUTY_MAX_AGE", 0 if current_app.testing else 300)
+    return Rollup(db.session, g.unit, local_today(), duty_max_age=max_age)
 
 
 def _unit_page(rollup: Rollup, node: Node) -> Response:
@@ -74,7 +81,7 @@ def _unit_page(rollup: Rollup, node: Node) -> Response:
 @bp.route("/schools/<school_slug>")
 @permission_required("oversight.view")
 def school(school_slug: str) -> Response:
-    rollup = Rollup(db.session, g.unit, local_today())
+    rollup = _rollup()
     node = rollup.school(school_slug)
     if node is None:
         abort(404)
