@@ -200,6 +200,8 @@ ENDPOINTS: list[Endpoint] = [
     },
     {"name": "roll call POST", "method": "POST", "path": None, "kind": "post", "expect": 303},
     {"name": "coverage board", "method": "GET", "path": None, "kind": "report"},
+    # The township's rollup of three schools. 27 Nov 2026, SQLite: 14.5x (9 SQL) with each
+    # school's duty figures kept for five minutes; 34x with every school's engine run afresh.
     {
         "name": "oversight rollup",
         "method": "GET",
