@@ -28,6 +28,7 @@ from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.families.models import GuardianMeeting, MeetingPhoto
 from webapp.incidents.models import Agreement, Incident, IncidentStep
+from webapp.oversight.models import OversightGrant
 from webapp.oversight.snapshot_models import RosterSnapshot
 from webapp.reports.archive import Table
 from webapp.room.models import Room, RoomAction, RoomHours
@@ -82,6 +83,7 @@ ID_PARAMETERS = {
     "step_id": (IncidentStep, "id"),
     "agreement_id": (Agreement, "id"),
     "snapshot_id": (RosterSnapshot, "id"),
+    "grant_id": (OversightGrant, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

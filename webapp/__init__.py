@@ -104,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.incidents.lesson_routes import bp as safety_lessons_bp
     from webapp.incidents.routes import bp as incidents_bp
     from webapp.oversight import assessment_routes, snapshot_routes
+    from webapp.oversight.grant_routes import bp as oversight_grants_bp
+    from webapp.oversight.routes import bp as unit_home_bp
     from webapp.reports.coverage_routes import bp as coverage_history_bp
     from webapp.reports.dashboard_routes import bp as dashboard_bp
     from webapp.reports.routes import bp as reports_bp
@@ -113,7 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.safety.leave_routes import bp as leave_bp
     from webapp.safety.routes import bp as safety_bp
     from webapp.tenants.routes import bp as tenants_bp
-    from webapp.tenants.routes import school_home_bp, unit_home_bp
+    from webapp.tenants.routes import school_home_bp
     from webapp.tenants.setup_routes import bp as setup_bp
     from webapp.transport.bus_routes import bp as bus_bp
     from webapp.transport.pickup_routes import bp as pickups_bp
@@ -147,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         coverage_history_bp,
         dashboard_bp,
+        oversight_grants_bp,
     ]
     school_pages += [snapshot_routes.school_bp, assessment_routes.school_bp]
     app.register_blueprint(school_scope(school_pages))

@@ -49,6 +49,7 @@ from webapp.oversight.assessment_models import (
     AssessmentScheme,
     AssessmentScore,
 )
+from webapp.oversight.models import OversightGrant
 from webapp.oversight.snapshot_models import RosterSnapshot
 from webapp.reports.models import MonthlyReport, TermDocument
 from webapp.room.models import Room, RoomAction, RoomHours, SignIn
@@ -121,6 +122,7 @@ __all__ = [
     "Membership",
     "MonthlyReport",
     "OrgUnit",
+    "OversightGrant",
     "Pairing",
     "Parent",
     "PickupRefusal",

@@ -95,6 +95,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "incidents.safety_paperwork": CLASS_ROLES | LEADERS | {Role.SAFETY_LEAD},
     "incidents.every_class": LEADERS | {Role.SAFETY_LEAD},
     "oversight.view": UNIT_ROLES,
+    # A grant to see one school's names is decided by that school's principal.
+    "oversight.decide_grants": frozenset({Role.PRINCIPAL}),
     # The children's home. Teachers run the sign-in board only of the rooms they keep (room.access).
     "room.board": frozenset(
         {Role.ROOM_KEEPER, Role.PRINCIPAL, Role.COORDINATOR, Role.TEACHER, Role.CLASS_TEACHER}

@@ -151,6 +151,7 @@ KINDERGARTEN_NAMES = {1: "小班", 2: "中班", 3: "大班"}
 VOLUNTEER_PHONE = "13900000150"
 SAFETY_LEAD_PHONE = "13900000190"
 DORM_SUPERVISOR_PHONE = "13900000191"
+COUNTY_OFFICER_PHONE = "13900000230"
 
 # The accounts CONTRACT.md names, then the other teachers the classes need.
 CONTRACT_STAFF = [
@@ -162,6 +163,8 @@ CONTRACT_STAFF = [
     # A central-school officer who also teaches at 红星小学: the switcher shows both places.
     StaffPlan("13800000009", "周明", "hongxing", [Role.TEACHER]),
     StaffPlan("13800000009", "周明", None, [Role.OVERSIGHT_OFFICER], unit_slug="qinggang"),
+    # A county officer (璧山区教委): drills down from the county to the township and its schools.
+    StaffPlan(COUNTY_OFFICER_PHONE, "罗成刚", None, [Role.OVERSIGHT_OFFICER], unit_slug="bishan"),
     # A community volunteer (爱心妈妈) paired to two children at 阳光小学.
     StaffPlan(VOLUNTEER_PHONE, "蒋秀兰", "yangguang", [Role.VOLUNTEER]),
     # The safety lead and the dorm supervisor of 阳光小学, where the boarders sleep.

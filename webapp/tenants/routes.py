@@ -1,4 +1,5 @@
-"""Landing: the home redirect, the school switcher, a school's today page, a unit's overview."""
+"""Landing: the home redirect, the school switcher and a school's today page (a unit's pages are
+in webapp.oversight)."""
 
 from __future__ import annotations
 
@@ -18,21 +19,19 @@ from webapp.children import survey, transfers
 from webapp.core.db import utcnow
 from webapp.core.htmx import render
 from webapp.core.i18n import local_today
-from webapp.core.org import places_of, tenants_below
+from webapp.core.org import places_of
 from webapp.core.permissions import Role, can, permission_required
 from webapp.extensions import db
 from webapp.incidents import today as incidents_today
 from webapp.reports import today as reports_today
 from webapp.room import today as room_today
 from webapp.safety import today as safety_today
-from webapp.tenants import queries
 from webapp.transport import today as transport_today
 
 SHOWN = care_today.CHILDREN_SHOWN
 
 bp = Blueprint("tenants", __name__)
 school_home_bp = Blueprint("home", __name__)
-unit_home_bp = Blueprint("home", __name__)
 
 
 @bp.route("/healthz")
@@ -118,12 +117,3 @@ def care_work(day: date, school: duties.SchoolCalendar | None, *, teaches: bool)
         # A duty's tap opens its kind's entry form, once the kind has one.
         "entry_kinds": {k: s.kind.value for k, s in duties.DUTIES.items() if s.kind in KINDS},
     }
-
-
-@unit_home_bp.route("/")
-@permission_required("oversight.view")
-def overview() -> Response:
-    tenants = tenants_below(db.session, g.unit)
-    counts = queries.children_per_tenant(db.session, [t.id for t in tenants])
-    rows = [(t, queries.suppress_small(counts.get(t.id, 0))) for t in tenants]
-    return render("tenants/unit_overview.html", rows=rows, today=local_today())
