@@ -103,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.incidents.agreement_routes import bp as agreements_bp
     from webapp.incidents.lesson_routes import bp as safety_lessons_bp
     from webapp.incidents.routes import bp as incidents_bp
+    from webapp.offline.routes import bp as offline_bp
+    from webapp.offline.routes import pack_bp as offline_pack_bp
     from webapp.reports.routes import bp as reports_bp
     from webapp.room.routes import bp as room_bp
     from webapp.room.setup_routes import bp as room_setup_bp
@@ -117,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(tenants_bp)
+    app.register_blueprint(offline_bp)
     school_pages = [
         school_home_bp,
         children_bp,
@@ -142,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         safety_lessons_bp,
         agreements_bp,
         reports_bp,
+        offline_pack_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))
