@@ -163,6 +163,372 @@
 
   window.setInterval(tick, 30000);
 
+
+  // The outbox (offline.html, issue 10): a form that cannot be sent (no signal, a timeout, a
+  // server that does not answer) is kept in IndexedDB, sealed with a key the page cannot read
+  // out (AES-GCM, non-extractable), and sent again later, oldest first, as its own user only.
+  var badge = document.getElementById("outbox");
+  if (badge && window.indexedDB && window.crypto && crypto.subtle) outbox(badge);
+
+  function outbox(badge) {
+    var HOUR = 3600000, KEEP = 72 * HOUR, WARN = 60 * HOUR;
+    var me = badge.getAttribute("data-user"), tenant = badge.getAttribute("data-tenant");
+    var onPage = document.body.hasAttribute("data-offline-page");
+    var base, cryptoKey, busy = false, wait = 0, next = 0;
+    var encoder = new TextEncoder(), decoder = new TextDecoder();
+
+    function words(name, n, date) {
+      return badge.getAttribute("data-" + name).replace("{n}", n).replace("{date}", date);
+    }
+
+    function open() {
+      return base || (base = new Promise(function (resolve, reject) {
+        var request = indexedDB.open("shouwang", 1);
+        request.onupgradeneeded = function () {
+          var made = request.result;
+          made.createObjectStore("meta");
+          made.createObjectStore("entries", { keyPath: "id", autoIncrement: true });
+          made.createObjectStore("packs", { keyPath: "user" });
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      }));
+    }
+
+    // One transaction on one store; answers the last request's result.
+    function store(name, mode, work) {
+      return open().then(function (made) {
+        return new Promise(function (resolve, reject) {
+          var t = made.transaction(name, mode || "readonly"), asked = work(t.objectStore(name));
+          t.oncomplete = function () { resolve(asked && asked.readyState ? asked.result : asked); };
+          t.onerror = t.onabort = function () { reject(t.error); };
+        });
+      });
+    }
+
+    function getKey() {
+      return cryptoKey || (cryptoKey = store("meta", 0, function (s) { return s.get("key"); })
+        .then(function (found) {
+          if (found) return found;
+          return crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false,
+            ["encrypt", "decrypt"]).then(function (made) {
+            return store("meta", "readwrite", function (s) { s.add(made, "key"); })
+              .then(function () { return made; }, function () { cryptoKey = null; return getKey(); });
+          });
+        }));
+    }
+
+    function seal(value, into) {
+      into.iv = crypto.getRandomValues(new Uint8Array(12));
+      return getKey().then(function (k) {
+        return crypto.subtle.encrypt({ name: "AES-GCM", iv: into.iv }, k,
+          encoder.encode(JSON.stringify(value)));
+      }).then(function (data) { into.data = data; return into; });
+    }
+
+    function unseal(kept) {
+      return getKey().then(function (k) {
+        return crypto.subtle.decrypt({ name: "AES-GCM", iv: kept.iv }, k, kept.data);
+      }).then(function (data) { return JSON.parse(decoder.decode(data)); });
+    }
+
+    function entries() {
+      return store("entries", 0, function (s) { return s.getAll(); });
+    }
+
+    function drop(id) {
+      return store("entries", "readwrite", function (s) { s.delete(id); });
+    }
+
+    function mine(list, state) {
+      return list.filter(function (e) { return e.user === me && e.state === state; });
+    }
+
+    // Kept too long: gone, and said so; nearly so: said so.
+    function tidy(loaded) {
+      return entries().then(function (list) {
+        var now = Date.now(), old = list.filter(function (e) { return now - e.at > KEEP; });
+        if (old.length) say(words("expired", old.length));
+        else if (loaded && list.some(function (e) { return now - e.at > WARN; })) say(words("expiring"));
+        return Promise.all(old.map(function (e) { return drop(e.id); }));
+      }).then(function () {
+        return store("packs", "readwrite", function (s) {
+          s.openCursor().onsuccess = function (evt) {
+            var c = evt.target.result;
+            if (!c) return;
+            if (c.value.expires < Date.now() || (me && !onPage && c.value.user !== me)) c.delete();
+            c.continue();
+          };
+        });
+      });
+    }
+
+    function show() {
+      return entries().then(function (list) {
+        var waiting = mine(list, "wait").length, problems = mine(list, "fix");
+        var text = waiting ? words("waiting", waiting) : "";
+        if (problems.length) text += (text ? " · " : "") + words("problems", problems.length);
+        badge.textContent = text;
+        badge.hidden = !text;
+        badge.classList.toggle("has-problems", problems.length > 0);
+        if (onPage) showPage(list, waiting, problems);
+        return waiting;
+      });
+    }
+
+    // Keep a form: its fields (photos already shrunk on choosing), the time it was filled in.
+    function keep(form) {
+      var uid = form.elements.uid ? form.elements.uid.value : crypto.randomUUID();
+      var at = Date.now(), fields = [], files = [];
+      new FormData(form).forEach(function (value, name) {
+        if (typeof value === "string") { if (name !== "captured_at") fields.push([name, value]); }
+        else if (value.size) files.push(value);
+      });
+      fields.push(["captured_at", new Date(at).toISOString()]);
+      return entries().then(function (list) {
+        if (list.some(function (e) { return e.uid === uid; })) return say(words("again"), "info");
+        return Promise.all(files.map(function (file) {
+          return new Promise(function (resolve) {
+            var reader = new FileReader();
+            reader.onload = function () { resolve([file.name, reader.result]); };
+            reader.readAsDataURL(file);
+          });
+        })).then(function (photos) {
+          var url = new URL(form.getAttribute("action") || location.href, location.href).href;
+          return seal({ url: url, fields: fields, photos: photos },
+            { uid: uid, user: me, tenant: tenant, at: at, state: "wait" });
+        }).then(function (entry) {
+          return store("entries", "readwrite", function (s) { s.add(entry); });
+        }).then(function () {
+          say(words("kept"), "info");
+          if (form.hasAttribute("data-fresh-uid")) {
+            form.reset();
+            form.elements.uid.value = crypto.randomUUID();
+          }
+          return show();
+        });
+      });
+    }
+
+    // Send one request; "net" and "login" stop the round, a refusal answers its message.
+    function post(url, body, token) {
+      var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, 20000);
+      return fetch(url, {
+        method: "POST", body: body, credentials: "same-origin", signal: stop.signal,
+        headers: { "X-CSRFToken": token, "HX-Request": "true" }
+      }).then(function (answer) {
+        clearTimeout(timer);
+        if (answer.status === 401 || (answer.redirected && /\/login$/.test(new URL(answer.url).pathname))) {
+          throw "login";
+        }
+        if (answer.ok) return null;
+        if (answer.status >= 500 || answer.status === 429) throw "net";
+        return answer.text().then(function (html) {
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var found = Array.prototype.map.call(page.querySelectorAll(".error, .flash-error, h1"),
+            function (n) { return n.textContent.trim(); }).filter(Boolean);
+          return found.slice(0, 3).join(" ") || answer.status + " " + answer.statusText;
+        });
+      }, function () { clearTimeout(timer); throw "net"; });
+    }
+
+    function photo(dataUrl, name) {
+      var bytes = atob(dataUrl.split(",")[1]), list = new Uint8Array(bytes.length);
+      for (var i = 0; i < bytes.length; i++) list[i] = bytes.charCodeAt(i);
+      var body = new FormData();
+      body.append("photo", new Blob([list], { type: dataUrl.slice(5, dataUrl.indexOf(";")) }), name);
+      return body;
+    }
+
+    // The record first, its photos after it (each numbered, so a repeat adds none twice).
+    function send(entry, token) {
+      return unseal(entry).then(function (kept) {
+        var body = new FormData();
+        kept.fields.forEach(function (f) { body.append(f[0], f[0] === "csrf_token" ? token : f[1]); });
+        var sent = entry.sent ? Promise.resolve(null) : post(kept.url, body, token);
+        return sent.then(function (refused) {
+          if (refused || !kept.photos.length) return [refused, kept];
+          entry.sent = 1;
+          return store("entries", "readwrite", function (s) { s.put(entry); }).then(function () {
+            return kept.photos.reduce(function (before, p, n) {
+              return before.then(function (no) {
+                return no || post("/s/" + entry.tenant + "/offline/records/" + entry.uid + "/photos/" + n,
+                  photo(p[1], p[0]), token);
+              });
+            }, Promise.resolve(null));
+          }).then(function (no) { return [no, kept]; });
+        });
+      });
+    }
+
+    function refuse(entry, kept, message) {
+      kept.message = message;
+      entry.state = "fix";
+      return seal(kept, entry).then(function () {
+        say(words("rejected"));
+        return store("entries", "readwrite", function (s) { s.put(entry); });
+      });
+    }
+
+    // Oldest first, one at a time: a return never goes before its loan.
+    function drain(token, done) {
+      return entries().then(function (list) {
+        var entry = mine(list, "wait")[0];
+        if (!entry) return done;
+        return send(entry, token).then(function (answer) {
+          return answer[0] ? refuse(entry, answer[1], answer[0]) : drop(entry.id);
+        }).then(function () { return drain(token, done + 1); });
+      });
+    }
+
+    function sync(now) {
+      if (busy || !me || (!now && Date.now() < next)) return Promise.resolve();
+      busy = true;
+      return entries().then(function (list) {
+        if (!mine(list, "wait").length) return 0;
+        return fetch("/csrf", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+          if (r.status === 401) throw "login";
+          if (!r.ok) throw "net";
+          return r.json();
+        }, function () { throw "net"; }).then(function (fresh) {
+          if (String(fresh.user) !== me) throw "login";
+          return drain(fresh.token, 0);
+        });
+      }).then(function (done) {
+        wait = next = 0;
+        if (done) say(words("sent", done), "success");
+      }, function (why) {
+        if (why === "login") {
+          say(words("login"), "info");
+          var box = document.getElementById("messages"), link = document.createElement("a");
+          link.href = "/login?next=" + encodeURIComponent(location.pathname);
+          link.className = "btn btn-primary";
+          link.textContent = "→";
+          if (box && box.firstChild) box.firstChild.appendChild(link);
+        }
+        wait = Math.min(Math.max(wait * 2, 5000), 300000);
+        next = Date.now() + wait;
+      }).finally(function () { busy = false; show(); });
+    }
+
+    // The offline page: what waits, what the server refused (with what was typed), the pack.
+    function showPage(list, waiting, problems) {
+      document.getElementById("outbox-count").textContent = waiting;
+      var others = list.filter(function (e) { return e.user !== me; }).length;
+      if (others && !document.querySelector("[data-others]")) {
+        var note = document.createElement("p");
+        note.setAttribute("data-others", "");
+        note.className = "muted small";
+        note.textContent = words("other", others);
+        document.getElementById("outbox-count").parentNode.after(note);
+      }
+      var box = document.getElementById("problems"), row = document.getElementById("problem-row");
+      Promise.all(problems.map(function (e) {
+        return unseal(e).then(function (kept) {
+          var li = row.content.firstElementChild.cloneNode(true);
+          li.querySelector(".error").textContent = kept.message;
+          li.querySelector(".kept").textContent = kept.fields.filter(function (f) {
+            return f[1] && !/^(csrf_token|uid|captured_at)$/.test(f[0]);
+          }).map(function (f) { return f[0] + ": " + f[1]; }).join("\n");
+          li.querySelector("[data-drop]").onclick = function () { drop(e.id).then(show); };
+          return li;
+        });
+      })).then(function (rows) { box.replaceChildren.apply(box, rows); });
+    }
+
+    function showPack() {
+      var link = document.getElementById("pack-link");
+      if (tenant) { link.href = "/s/" + tenant + "/offline/pack"; link.hidden = false; }
+      return store("packs", 0, function (s) { return s.get(me || ""); }).then(function (pack) {
+        if (!pack || pack.expires < Date.now()) return;
+        return unseal(pack).then(function (cards) {
+          var list = document.getElementById("pack-children"), today = new Date();
+          today = new Date(today - today.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+          document.getElementById("pack-status").textContent =
+            words("packed", cards.length, new Date(pack.expires).toLocaleDateString());
+          list.replaceChildren.apply(list, cards.map(function (card) {
+            var li = document.createElement("li"), more = document.createElement("details");
+            var head = document.createElement("summary"), body = document.createElement("div");
+            head.textContent = [card.name, card["class"], card.phone].filter(Boolean).join(" · ");
+            body.innerHTML = card.form;  // the server's own markup, escaped there
+            var day = body.querySelector("input[name=happened_on]");
+            if (day) day.value = today;
+            more.append(head, body);
+            li.append(more);
+            return li;
+          }));
+        });
+      });
+    }
+
+    function fetchPack(form) {
+      var query = new URLSearchParams(new FormData(form)).toString();
+      return fetch(form.action + "?" + query, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw r.status;
+        return r.json();
+      }).then(function (pack) {
+        var cards = pack.children;
+        return seal(cards, { user: me, tenant: tenant, expires: Date.parse(pack.expires) })
+          .then(function (kept) {
+            return store("packs", "readwrite", function (s) { s.put(kept); });
+          }).then(function () {
+            say(words("packed", cards.length, new Date(pack.expires).toLocaleDateString()), "success");
+          });
+      }).catch(function () { say(badge.getAttribute("data-failed-msg")); });
+    }
+
+    function stopped(evt) { evt.preventDefault(); evt.stopImmediatePropagation(); }
+
+    // Before htmx sees a form: no signal (or a pack's form) keeps it; the logout warns first.
+    document.addEventListener("submit", function (evt) {
+      var form = evt.target;
+      if (/\/logout$/.test(form.getAttribute("action") || "")) {
+        if (form.going) return;
+        stopped(evt);
+        return entries().then(function (list) {
+          var waiting = mine(list, "wait").length;
+          if (waiting && !form.warned) {
+            form.warned = true;
+            return say(words("logout", waiting), "info");
+          }
+          return store("packs", "readwrite", function (s) { s.clear(); }).then(function () {
+            form.going = true;
+            form.requestSubmit();
+          });
+        });
+      }
+      if (form.hasAttribute("data-pack")) { stopped(evt); return fetchPack(form); }
+      if (form.hasAttribute("data-offline") && me &&
+          (!navigator.onLine || form.hasAttribute("data-fresh-uid"))) {
+        stopped(evt);
+        keep(form).then(function () { if (navigator.onLine) sync(true); });
+      }
+    }, true);
+
+    function failed(evt) {
+      var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("form[data-offline]");
+      if (form && me && (evt.type !== "htmx:responseError" || evt.detail.xhr.status >= 500)) keep(form);
+    }
+    ["htmx:sendError", "htmx:timeout", "htmx:responseError"].forEach(function (name) {
+      document.addEventListener(name, failed);
+    });
+    document.addEventListener("click", function (evt) {
+      if (evt.target.closest && evt.target.closest("[data-sync]")) sync(true);
+    });
+    window.addEventListener("online", function () { sync(true); });
+    window.setInterval(function () { tidy().then(function () { sync(false); }); }, 30000);
+    if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js").catch(function () {});
+
+    // Who this phone last served: the offline page knows nobody of its own.
+    (me ? store("meta", "readwrite", function (s) { s.put({ user: me, tenant: tenant }, "last"); })
+      : store("meta", 0, function (s) { return s.get("last"); }).then(function (last) {
+        if (onPage && last) { me = last.user; tenant = last.tenant; }
+      })).then(function () { return tidy(true); }).then(show).then(function () {
+      if (onPage) showPack();
+      return sync(true);
+    });
+  }
+
   // A report's Print button: the browser's own print dialog (the page carries the A4 styles).
   document.addEventListener("click", function (evt) {
     if (evt.target.closest && evt.target.closest("[data-print]")) window.print();

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,10 +26,14 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 from webapp.care import queries
+from webapp.care import service as care_service
+from webapp.care.forms import MAX_PHOTOS
 from webapp.care.kinds import KINDS, KindSpec, _visit_options
 from webapp.care.models import CareKind
 from webapp.children.models import Child
@@ -36,6 +41,7 @@ from webapp.core import audit
 from webapp.core.audit import AuditAction
 from webapp.core.crypto import mask_phone
 from webapp.core.db import utcnow
+from webapp.core.files import NotAnImage, shrink_photo
 from webapp.core.permissions import permission_required
 from webapp.extensions import db
 
@@ -120,6 +126,32 @@ def pack() -> Response:
         expires=(made + timedelta(days=PACK_DAYS)).isoformat(),
         children=cards,
     )
+
+
+@pack_bp.route("/records/<uuid:record_uid>/photos/<int:number>", methods=("POST",))
+@permission_required("care.home_visit")
+def add_photo(record_uid: uuid.UUID, number: int) -> Response:
+    """A photo kept on the phone, sent after its record: the record's ``number``-th photo, so
+    a photo sent again (its answer lost on the way) is not added twice. Only the author, while
+    the record may still be changed."""
+    record = care_service.find_by_uid(db.session, record_uid)
+    if record is None or not care_service.may_edit(record, current_user.id):
+        abort(404)
+    if number >= MAX_PHOTOS:
+        abort(400)
+    if len(record.photos) > number:  # already here
+        return Response(status=204)
+    upload = request.files.get("photo")
+    try:
+        data = shrink_photo(upload.read()) if upload else b""
+    except NotAnImage:
+        data = b""
+    if not data:
+        refused = escape(_("This is not a photo we can use."))
+        return make_response(f'<p class="error">{refused}</p>', 422)
+    care_service.add_photo(db.session, record, data, actor_id=current_user.id)
+    db.session.commit()
+    return Response(status=204)
 
 
 def _card(spec: KindSpec, child: Child) -> dict:
