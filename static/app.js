@@ -172,8 +172,7 @@
 
   function outbox(badge) {
     var HOUR = 3600000, KEEP = 72 * HOUR, WARN = 60 * HOUR;
-    var me = badge.getAttribute("data-user"), tenant = badge.getAttribute("data-tenant");
-    var onPage = document.body.hasAttribute("data-offline-page");
+    var me, tenant, onPage = document.body.hasAttribute("data-offline-page");
     var base, cryptoKey, busy = false, wait = 0, next = 0;
     var encoder = new TextEncoder(), decoder = new TextDecoder();
 
@@ -519,14 +518,25 @@
     window.setInterval(function () { tidy().then(function () { sync(false); }); }, 30000);
     if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js").catch(function () {});
 
-    // Who this phone last served: the offline page knows nobody of its own.
-    (me ? store("meta", "readwrite", function (s) { s.put({ user: me, tenant: tenant }, "last"); })
-      : store("meta", 0, function (s) { return s.get("last"); }).then(function (last) {
-        if (onPage && last) { me = last.user; tenant = last.tenant; }
-      })).then(function () { return tidy(true); }).then(show).then(function () {
-      if (onPage) showPack();
-      return sync(true);
+    // Who is logged in, read again after each boosted page (htmx keeps this script running);
+    // the offline page knows nobody of its own and takes whom this phone last served.
+    function start() {
+      badge = document.getElementById("outbox");
+      me = badge.getAttribute("data-user");
+      tenant = badge.getAttribute("data-tenant");
+      return (me ? store("meta", "readwrite", function (s) { s.put({ user: me, tenant: tenant }, "last"); })
+        : store("meta", 0, function (s) { return s.get("last"); }).then(function (last) {
+          if (onPage && last) { me = last.user; tenant = last.tenant; }
+        })).then(function () { return tidy(true); }).then(show).then(function () {
+        if (onPage) showPack();
+        return sync(true);
+      });
+    }
+    document.addEventListener("htmx:load", function (evt) {
+      var root = evt.detail.elt;
+      if (root.querySelector && root.querySelector("#outbox") && !onPage) start();
     });
+    start();
   }
 
   // A report's Print button: the browser's own print dialog (the page carries the A4 styles).
