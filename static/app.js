@@ -276,10 +276,13 @@
     }
 
     // Keep a form: its fields (photos already shrunk on choosing), the time it was filled in.
-    function keep(form) {
+    // A board of taps shares one uid (each tap's own is made from it on the server): the tap
+    // sent (the submitter's value, which htmx or the submit event knows) completes the key.
+    function keep(form, data, tap) {
       var uid = form.elements.uid ? form.elements.uid.value : crypto.randomUUID();
       var at = Date.now(), fields = [], files = [];
-      new FormData(form).forEach(function (value, name) {
+      if (tap && tap.name) uid += "|" + tap.name + "=" + tap.value;
+      data.forEach(function (value, name) {
         if (typeof value === "string") { if (name !== "captured_at") fields.push([name, value]); }
         else if (value.size) files.push(value);
       });
@@ -294,7 +297,8 @@
           });
         })).then(function (photos) {
           var url = new URL(form.getAttribute("action") || location.href, location.href).href;
-          return seal({ url: url, fields: fields, photos: photos },
+          var target = (form.getAttribute("hx-target") || "").replace("#", "");
+          return seal({ url: url, target: target, fields: fields, photos: photos },
             { uid: uid, user: me, tenant: tenant, at: at, state: "wait" });
         }).then(function (entry) {
           return store("entries", "readwrite", function (s) { s.add(entry); });
@@ -310,11 +314,13 @@
     }
 
     // Send one request; "net" and "login" stop the round, a refusal answers its message.
-    function post(url, body, token) {
+    // As htmx would send it (HX-Target: the answer says "refused" with 422, not a redirect).
+    function post(url, body, token, target) {
       var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, 20000);
+      var headers = { "X-CSRFToken": token, "HX-Request": "true" };
+      if (target) headers["HX-Target"] = target;
       return fetch(url, {
-        method: "POST", body: body, credentials: "same-origin", signal: stop.signal,
-        headers: { "X-CSRFToken": token, "HX-Request": "true" }
+        method: "POST", body: body, credentials: "same-origin", signal: stop.signal, headers: headers
       }).then(function (answer) {
         clearTimeout(timer);
         if (answer.status === 401 || (answer.redirected && /\/login$/.test(new URL(answer.url).pathname))) {
@@ -344,7 +350,7 @@
       return unseal(entry).then(function (kept) {
         var body = new FormData();
         kept.fields.forEach(function (f) { body.append(f[0], f[0] === "csrf_token" ? token : f[1]); });
-        var sent = entry.sent ? Promise.resolve(null) : post(kept.url, body, token);
+        var sent = entry.sent ? Promise.resolve(null) : post(kept.url, body, token, kept.target);
         return sent.then(function (refused) {
           if (refused || !kept.photos.length) return [refused, kept];
           entry.sent = 1;
@@ -500,13 +506,18 @@
       if (form.hasAttribute("data-offline") && me &&
           (!navigator.onLine || form.hasAttribute("data-fresh-uid"))) {
         stopped(evt);
-        keep(form).then(function () { if (navigator.onLine) sync(true); });
+        var data = new FormData(form);
+        if (evt.submitter && evt.submitter.name) data.append(evt.submitter.name, evt.submitter.value);
+        keep(form, data, evt.submitter).then(function () { if (navigator.onLine) sync(true); });
       }
     }, true);
 
     function failed(evt) {
       var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("form[data-offline]");
-      if (form && me && (evt.type !== "htmx:responseError" || evt.detail.xhr.status >= 500)) keep(form);
+      var sent = evt.detail.requestConfig || {};
+      if (form && me && (evt.type !== "htmx:responseError" || evt.detail.xhr.status >= 500)) {
+        keep(form, sent.formData || new FormData(form), sent.triggeringEvent && sent.triggeringEvent.submitter);
+      }
     }
     ["htmx:sendError", "htmx:timeout", "htmx:responseError"].forEach(function (name) {
       document.addEventListener(name, failed);

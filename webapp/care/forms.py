@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from flask_babel import gettext as _
@@ -43,17 +43,19 @@ from webapp.care.models import (
 from webapp.children.models import CareAbility, Child
 from webapp.core.choices import Choice
 from webapp.core.files import NotAnImage, shrink_photo
-from webapp.core.forms import BaseForm, MultiCheckboxField, none_if_empty, options, strip_filter
+from webapp.core.forms import (
+    BaseForm,
+    CapturedForm,
+    MultiCheckboxField,
+    none_if_empty,
+    options,
+    strip_filter,
+)
 from webapp.core.i18n import local_today
 
 TEXT = [strip_filter, none_if_empty]
 # How far back a record may be dated: a term and a bit, so last month's visit still goes in.
 OLDEST_DAYS = 200
-# A form kept on the phone without signal is sent later with the time it was filled in; the
-# phone keeps it at most this long, and a clock a little ahead of the server's is forgiven.
-CAPTURED_WITHIN = timedelta(hours=72)
-CLOCK_SKEW = timedelta(minutes=5)
-
 FOLLOW_UP_IN = {
     "1": (_l("Tomorrow"), 1),
     "3": (_l("In 3 days"), 3),
@@ -69,23 +71,10 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def parse_captured(value: Any) -> datetime | None:
-    """The phone's ISO 8601 time (``2026-11-27T08:30:00.000Z``) as an aware UTC datetime."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else None
-
-
-class CareForm(BaseForm):
+class CareForm(CapturedForm):
     """What every care entry has: its own UUID, and the day it happened (today, preset)."""
 
     uid = HiddenField()
-    # Set by the phone's outbox when the form was kept offline: when it was filled in.
-    captured_at = HiddenField()
     happened_on = DateField(
         _l("Date"), validators=[InputRequired(message=_l("Enter the date it happened."))]
     )
@@ -107,26 +96,6 @@ class CareForm(BaseForm):
     def validate_uid(self, field: HiddenField) -> None:
         if _uuid(field.data) is None:
             raise ValidationError(str(_l("This form is damaged. Reload the page.")))
-
-    @property
-    def captured_at_value(self) -> datetime | None:
-        return parse_captured(self.captured_at.data)
-
-    def validate_captured_at(self, field: HiddenField) -> None:
-        if not field.data:
-            return
-        moment = parse_captured(field.data)
-        now = datetime.now(UTC)
-        if moment is None:
-            raise ValidationError(str(_l("This form is damaged. Reload the page.")))
-        if moment > now + CLOCK_SKEW:
-            raise ValidationError(
-                str(_l("The phone's clock is ahead: the time it was filled in is in the future."))
-            )
-        if moment < now - CAPTURED_WITHIN:
-            raise ValidationError(
-                str(_l("This entry was kept on the phone for more than 72 hours. Enter it again."))
-            )
 
     def validate_happened_on(self, field: DateField) -> None:
         today = local_today()
