@@ -164,9 +164,9 @@
   window.setInterval(tick, 30000);
 
 
-  // The outbox (offline.html, issue 10): a form that cannot be sent (no signal, a timeout, a
-  // server that does not answer) is kept in IndexedDB, sealed with a key the page cannot read
-  // out (AES-GCM, non-extractable), and sent again later, oldest first, as its own user only.
+  // The outbox: a form that cannot be sent (no signal, a timeout, no answer) is kept in
+  // IndexedDB, sealed with a non-extractable AES-GCM key, and sent later, oldest first, by
+  // its own user only.
   var badge = document.getElementById("outbox");
   if (badge && window.indexedDB && window.crypto && crypto.subtle) outbox(badge);
 
@@ -270,14 +270,13 @@
         badge.textContent = text;
         badge.hidden = !text;
         badge.classList.toggle("has-problems", problems.length > 0);
-        if (onPage) showPage(list, waiting, problems);
+        if (onPage) window.offlinePage(api, list, waiting, problems);
         return waiting;
       });
     }
 
-    // Keep a form: its fields (photos already shrunk on choosing), the time it was filled in.
-    // A board of taps shares one uid (each tap's own is made from it on the server): the tap
-    // sent (the submitter's value, which htmx or the submit event knows) completes the key.
+    // A form kept: its fields, photos (shrunk on choosing), when it was filled in. A board of
+    // taps shares one uid: the tap (the submitter) completes the key.
     function keep(form, data, tap) {
       var uid = form.elements.uid ? form.elements.uid.value : crypto.randomUUID();
       var at = Date.now(), fields = [], files = [];
@@ -313,8 +312,8 @@
       });
     }
 
-    // Send one request; "net" and "login" stop the round, a refusal answers its message.
-    // As htmx would send it (HX-Target: the answer says "refused" with 422, not a redirect).
+    // Sent as htmx would (a refusal answers 422): "net" and "login" stop the round, a refusal
+    // answers its message.
     function post(url, body, token, target) {
       var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, 20000);
       var headers = { "X-CSRFToken": token, "HX-Request": "true" };
@@ -403,67 +402,13 @@
         wait = next = 0;
         if (done) say(words("sent", done), "success");
       }, function (why) {
-        if (why === "login") {
+        if (why === "login") {  // the badge leads to the login, back here after it
           say(words("login"), "info");
-          var box = document.getElementById("messages"), link = document.createElement("a");
-          link.href = "/login?next=" + encodeURIComponent(location.pathname);
-          link.className = "btn btn-primary";
-          link.textContent = "→";
-          if (box && box.firstChild) box.firstChild.appendChild(link);
+          badge.href = "/login?next=" + encodeURIComponent(location.pathname);
         }
         wait = Math.min(Math.max(wait * 2, 5000), 300000);
         next = Date.now() + wait;
       }).finally(function () { busy = false; show(); });
-    }
-
-    // The offline page: what waits, what the server refused (with what was typed), the pack.
-    function showPage(list, waiting, problems) {
-      document.getElementById("outbox-count").textContent = waiting;
-      var others = list.filter(function (e) { return e.user !== me; }).length;
-      if (others && !document.querySelector("[data-others]")) {
-        var note = document.createElement("p");
-        note.setAttribute("data-others", "");
-        note.className = "muted small";
-        note.textContent = words("other", others);
-        document.getElementById("outbox-count").parentNode.after(note);
-      }
-      var box = document.getElementById("problems"), row = document.getElementById("problem-row");
-      Promise.all(problems.map(function (e) {
-        return unseal(e).then(function (kept) {
-          var li = row.content.firstElementChild.cloneNode(true);
-          li.querySelector(".error").textContent = kept.message;
-          li.querySelector(".kept").textContent = kept.fields.filter(function (f) {
-            return f[1] && !/^(csrf_token|uid|captured_at)$/.test(f[0]);
-          }).map(function (f) { return f[0] + ": " + f[1]; }).join("\n");
-          li.querySelector("[data-drop]").onclick = function () { drop(e.id).then(show); };
-          return li;
-        });
-      })).then(function (rows) { box.replaceChildren.apply(box, rows); });
-    }
-
-    function showPack() {
-      var link = document.getElementById("pack-link");
-      if (tenant) { link.href = "/s/" + tenant + "/offline/pack"; link.hidden = false; }
-      return store("packs", 0, function (s) { return s.get(me || ""); }).then(function (pack) {
-        if (!pack || pack.expires < Date.now()) return;
-        return unseal(pack).then(function (cards) {
-          var list = document.getElementById("pack-children"), today = new Date();
-          today = new Date(today - today.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-          document.getElementById("pack-status").textContent =
-            words("packed", cards.length, new Date(pack.expires).toLocaleDateString());
-          list.replaceChildren.apply(list, cards.map(function (card) {
-            var li = document.createElement("li"), more = document.createElement("details");
-            var head = document.createElement("summary"), body = document.createElement("div");
-            head.textContent = [card.name, card["class"], card.phone].filter(Boolean).join(" · ");
-            body.innerHTML = card.form;  // the server's own markup, escaped there
-            var day = body.querySelector("input[name=happened_on]");
-            if (day) day.value = today;
-            more.append(head, body);
-            li.append(more);
-            return li;
-          }));
-        });
-      });
     }
 
     function fetchPack(form) {
@@ -484,7 +429,7 @@
 
     function stopped(evt) { evt.preventDefault(); evt.stopImmediatePropagation(); }
 
-    // Before htmx sees a form: no signal (or a pack's form) keeps it; the logout warns first.
+    // Before htmx sees a form: without signal (or from the pack) it is kept; logout warns.
     document.addEventListener("submit", function (evt) {
       var form = evt.target;
       if (/\/logout$/.test(form.getAttribute("action") || "")) {
@@ -529,8 +474,13 @@
     window.setInterval(function () { tidy().then(function () { sync(false); }); }, 30000);
     if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js").catch(function () {});
 
-    // Who is logged in, read again after each boosted page (htmx keeps this script running);
-    // the offline page knows nobody of its own and takes whom this phone last served.
+    // Who is logged in, read again after each boosted page; the offline page names nobody
+    // and takes whom this phone last served.
+    var api = {
+      me: function () { return [me, tenant]; }, store: store, unseal: unseal, drop: drop,
+      show: show, words: words
+    };
+
     function start() {
       badge = document.getElementById("outbox");
       me = badge.getAttribute("data-user");
@@ -539,7 +489,7 @@
         : store("meta", 0, function (s) { return s.get("last"); }).then(function (last) {
           if (onPage && last) { me = last.user; tenant = last.tenant; }
         })).then(function () { return tidy(true); }).then(show).then(function () {
-        if (onPage) showPack();
+        if (onPage) window.offlinePack(api);
         return sync(true);
       });
     }
