@@ -311,3 +311,46 @@ def test_the_home_visit_pack_works_offline_is_sealed_and_is_wiped_at_logout(serv
     arrive(phone, re.compile(r"/login$"))
     assert phone.evaluate(RAW_STORE)["packs"] == []
     assert unexpected(phone.console_errors) == []
+
+
+def visits_in_order(app, child_id: int) -> list[str]:
+    with app_session(app, "yangguang") as session:
+        found = session.scalars(
+            select(CareRecord)
+            .where(CareRecord.child_id == child_id, CareRecord.kind == CareKind.HOME_VISIT)
+            .order_by(CareRecord.id)
+        ).all()
+        return [r.notes for r in found]
+
+
+def test_flipping_the_signal_while_recording_loses_none_doubles_none_and_keeps_the_order(
+    server, phone
+) -> None:
+    base, app = server
+    child_id, name = a_child(app, 5)
+    log_in(phone, base, TEACHER)
+    arrive(phone, f"{base}/s/yangguang/")
+    phone.goto(f"{base}/s/yangguang/offline/pack")
+    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    phone.locator(f"input[name=child_id][value='{child_id}']").check()
+    phone.get_by_role("button", name="下载家访包").click()
+    phone.get_by_text("家访包：1 名儿童").wait_for()
+    before = visits_in_order(app, child_id)
+    phone.goto(f"{base}/offline")
+    card = phone.locator("#pack-children li")
+    card.get_by_text(name).click()
+    form = card.locator("form[data-offline]")
+    notes = [f"第{n:03d}次补记：孩子在家。" for n in range(1, 101)]  # 100 flips
+    for n, text in enumerate(notes):
+        phone.context.set_offline(n % 2 == 0)  # off, on, off, on… while replays run
+        form.get_by_label("家访情况").fill(text)
+        form.get_by_role("button", name="保存").click()
+        phone.wait_for_timeout(50 if n % 3 else 300)
+    phone.context.set_offline(False)
+    for _round in range(20):
+        if badge(phone) == "":
+            break
+        phone.get_by_role("button", name="立即同步").click()
+        phone.wait_for_timeout(1000)
+    wait_badge(phone, "")
+    assert visits_in_order(app, child_id)[len(before) :] == notes
