@@ -207,7 +207,7 @@ def test_logout_warns_and_keeps_the_entries_which_another_user_never_sends(serve
 
     log_in(phone, base, TEACHER)  # its own user again: sent on arrival
     arrive(phone, f"{base}/s/yangguang/")
-    wait_badge(phone, "")
+    phone.get_by_text("已同步 1 条").wait_for()
     assert records(app, child_id, notes="午饭时说起爷爷的腿不好。") == 1
     assert unexpected(phone.console_errors) == []
 
@@ -354,3 +354,25 @@ def test_flipping_the_signal_while_recording_loses_none_doubles_none_and_keeps_t
         phone.wait_for_timeout(1000)
     wait_badge(phone, "")
     assert visits_in_order(app, child_id)[len(before) :] == notes
+
+
+def test_an_ended_login_asks_to_log_in_again_then_the_entry_is_sent(server, phone) -> None:
+    base, app = server
+    child_id, _name = a_child(app, 6)
+    log_in(phone, base, TEACHER)
+    arrive(phone, f"{base}/s/yangguang/")
+    open_talk(phone, base, child_id)
+    before = records(app, child_id)
+    talk_offline(phone, "体育课后说膝盖有点疼。")
+    phone.context.clear_cookies()  # the login ends while the phone is away
+    phone.context.set_offline(False)
+    phone.get_by_text("登录已过期").wait_for()
+    assert records(app, child_id) == before
+    phone.get_by_role("link", name="待同步 1").click()
+    arrive(phone, re.compile(r"/login\?next="))
+    phone.get_by_label("手机号码").fill(TEACHER)
+    phone.get_by_label("密码").fill("shouwang-demo")
+    phone.get_by_role("button", name="登录").click()
+    arrive(phone, re.compile(r"/care/records/new/talk"))
+    phone.get_by_text("已同步 1 条").wait_for()
+    assert records(app, child_id, notes="体育课后说膝盖有点疼。") == 1
