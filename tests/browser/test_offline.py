@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tests.browser.test_phone import arrive, log_in
+from tests.browser.test_phone import arrive, fits_the_screen, log_in
 from tests.care.demo_day import freeze_today
 from tests.conftest import app_session, migrated_app_with_demo
 from webapp.care.models import CareKind, CareRecord
@@ -292,6 +292,7 @@ def test_the_home_visit_pack_works_offline_is_sealed_and_is_wiped_at_logout(serv
     card = phone.locator("#pack-children li")
     card.get_by_text(name).click()
     form = card.locator("form[data-offline]")
+    assert fits_the_screen(phone)
     form.get_by_label("家访情况").fill(f"{name}的奶奶在家，院子里有水井没有盖。")
     form.get_by_role("button", name="保存").click()
     wait_badge(phone, "待同步 1")

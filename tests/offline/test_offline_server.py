@@ -146,3 +146,10 @@ def test_the_pack_holds_only_the_teachers_own_children(app: Flask, teacher: Flas
     other_id, _name = child_of(app, "一年级一班")
     answer = teacher.get(f"/s/yangguang/offline/pack.json?child_id={other_id}")
     assert answer.status_code == 400
+
+
+def test_only_the_quick_entries_may_be_kept_on_the_phone(app: Flask, teacher: FlaskClient) -> None:
+    child_id, _name = child_of(app)
+    for kind, kept in (("talk", True), ("home_visit", True), ("growth", False)):
+        page = text_of(teacher.get(f"/s/yangguang/care/records/new/{kind}?child_id={child_id}"))
+        assert ("data-offline" in page) is kept, kind
