@@ -40,7 +40,7 @@ from webapp.children.models import Child
 from webapp.core import audit
 from webapp.core.audit import AuditAction
 from webapp.core.crypto import mask_phone
-from webapp.core.db import utcnow
+from webapp.core.db import utcnow, writes_on_get
 from webapp.core.files import NotAnImage, shrink_photo
 from webapp.core.permissions import permission_required
 from webapp.extensions import db
@@ -99,6 +99,7 @@ def pack_page() -> Response:
 
 
 @pack_bp.route("/pack.json")
+@writes_on_get  # what left the school on a phone is logged
 @permission_required("care.home_visit")
 def pack() -> Response:
     """Today's visits for the phone: a minimal card (name, class, masked phone) and the home
