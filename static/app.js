@@ -163,6 +163,343 @@
 
   window.setInterval(tick, 30000);
 
+
+  // The outbox: a form that cannot be sent (no signal, a timeout, no answer) is kept in
+  // IndexedDB, sealed with a non-extractable AES-GCM key, and sent later, oldest first, by
+  // its own user only.
+  var badge = document.getElementById("outbox");
+  if (badge && window.indexedDB && window.crypto && crypto.subtle) outbox(badge);
+
+  function outbox(badge) {
+    var HOUR = 3600000, KEEP = 72 * HOUR, WARN = 60 * HOUR;
+    var me, tenant, onPage = document.body.hasAttribute("data-offline-page");
+    var base, cryptoKey, busy = false, wait = 0, next = 0;
+    var encoder = new TextEncoder(), decoder = new TextDecoder();
+
+    function words(name, n, date) {
+      return badge.getAttribute("data-" + name).replace("{n}", n).replace("{date}", date);
+    }
+
+    function open() {
+      return base || (base = new Promise(function (resolve, reject) {
+        var request = indexedDB.open("shouwang", 1);
+        request.onupgradeneeded = function () {
+          var made = request.result;
+          made.createObjectStore("meta");
+          made.createObjectStore("entries", { keyPath: "id", autoIncrement: true });
+          made.createObjectStore("packs", { keyPath: "user" });
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      }));
+    }
+
+    // One transaction on one store; answers the last request's result.
+    function store(name, mode, work) {
+      return open().then(function (made) {
+        return new Promise(function (resolve, reject) {
+          var t = made.transaction(name, mode || "readonly"), asked = work(t.objectStore(name));
+          t.oncomplete = function () { resolve(asked && asked.readyState ? asked.result : asked); };
+          t.onerror = t.onabort = function () { reject(t.error); };
+        });
+      });
+    }
+
+    function getKey() {
+      return cryptoKey || (cryptoKey = store("meta", 0, function (s) { return s.get("key"); })
+        .then(function (found) {
+          if (found) return found;
+          return crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false,
+            ["encrypt", "decrypt"]).then(function (made) {
+            return store("meta", "readwrite", function (s) { s.add(made, "key"); })
+              .then(function () { return made; }, function () { cryptoKey = null; return getKey(); });
+          });
+        }));
+    }
+
+    function seal(value, into) {
+      into.iv = crypto.getRandomValues(new Uint8Array(12));
+      return getKey().then(function (k) {
+        return crypto.subtle.encrypt({ name: "AES-GCM", iv: into.iv }, k,
+          encoder.encode(JSON.stringify(value)));
+      }).then(function (data) { into.data = data; return into; });
+    }
+
+    function unseal(kept) {
+      return getKey().then(function (k) {
+        return crypto.subtle.decrypt({ name: "AES-GCM", iv: kept.iv }, k, kept.data);
+      }).then(function (data) { return JSON.parse(decoder.decode(data)); });
+    }
+
+    function entries() {
+      return store("entries", 0, function (s) { return s.getAll(); });
+    }
+
+    function drop(id) {
+      return store("entries", "readwrite", function (s) { s.delete(id); });
+    }
+
+    function mine(list, state) {
+      return list.filter(function (e) { return e.user === me && e.state === state; });
+    }
+
+    // Kept too long: gone, and said so; nearly so: said so.
+    function tidy(loaded) {
+      return entries().then(function (list) {
+        var now = Date.now(), old = list.filter(function (e) { return now - e.at > KEEP; });
+        if (old.length) say(words("expired", old.length));
+        else if (loaded && list.some(function (e) { return now - e.at > WARN; })) say(words("expiring"));
+        return Promise.all(old.map(function (e) { return drop(e.id); }));
+      }).then(function () {
+        return store("packs", "readwrite", function (s) {
+          s.openCursor().onsuccess = function (evt) {
+            var c = evt.target.result;
+            if (!c) return;
+            if (c.value.expires < Date.now() || (me && !onPage && c.value.user !== me)) c.delete();
+            c.continue();
+          };
+        });
+      });
+    }
+
+    function show() {
+      return entries().then(function (list) {
+        var waiting = mine(list, "wait").length, problems = mine(list, "fix");
+        var text = waiting ? words("waiting", waiting) : "";
+        if (problems.length) text += (text ? " · " : "") + words("problems", problems.length);
+        badge.textContent = text;
+        badge.hidden = !text;
+        badge.classList.toggle("has-problems", problems.length > 0);
+        if (onPage) window.offlinePage(api, list, waiting, problems);
+        return waiting;
+      });
+    }
+
+    // A form kept: its fields, photos (shrunk on choosing), when it was filled in. A board of
+    // taps shares one uid: the tap (the submitter) completes the key.
+    function keep(form, data, tap) {
+      var uid = form.elements.uid ? form.elements.uid.value : crypto.randomUUID();
+      var at = Date.now(), fields = [], files = [];
+      if (tap && tap.name) uid += "|" + tap.name + "=" + tap.value;
+      data.forEach(function (value, name) {
+        if (typeof value === "string") { if (name !== "captured_at") fields.push([name, value]); }
+        else if (value.size) files.push(value);
+      });
+      fields.push(["captured_at", new Date(at).toISOString()]);
+      return entries().then(function (list) {
+        if (list.some(function (e) { return e.uid === uid; })) return say(words("again"), "info");
+        return Promise.all(files.map(function (file) {
+          return new Promise(function (resolve) {
+            var reader = new FileReader();
+            reader.onload = function () { resolve([file.name, reader.result]); };
+            reader.readAsDataURL(file);
+          });
+        })).then(function (photos) {
+          var url = new URL(form.getAttribute("action") || location.href, location.href).href;
+          var target = (form.getAttribute("hx-target") || "").replace("#", "");
+          return seal({ url: url, target: target, fields: fields, photos: photos },
+            { uid: uid, user: me, tenant: tenant, at: at, state: "wait" });
+        }).then(function (entry) {
+          return store("entries", "readwrite", function (s) { s.add(entry); });
+        }).then(function () {
+          say(words("kept"), "info");
+          if (form.hasAttribute("data-fresh-uid")) {
+            form.reset();
+            form.elements.uid.value = crypto.randomUUID();
+          }
+          return show();
+        });
+      });
+    }
+
+    // Sent as htmx would (a refusal answers 422): "net" and "login" stop the round, a refusal
+    // answers its message.
+    function post(url, body, token, target) {
+      var stop = new AbortController(), timer = setTimeout(function () { stop.abort(); }, 20000);
+      var headers = { "X-CSRFToken": token, "HX-Request": "true" };
+      if (target) headers["HX-Target"] = target;
+      return fetch(url, {
+        method: "POST", body: body, credentials: "same-origin", signal: stop.signal, headers: headers
+      }).then(function (answer) {
+        clearTimeout(timer);
+        if (answer.status === 401 || (answer.redirected && /\/login$/.test(new URL(answer.url).pathname))) {
+          throw "login";
+        }
+        if (answer.ok) return null;
+        if (answer.status >= 500 || answer.status === 429) throw "net";
+        return answer.text().then(function (html) {
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var found = Array.prototype.map.call(page.querySelectorAll(".error, .flash-error, h1"),
+            function (n) { return n.textContent.trim(); }).filter(Boolean);
+          return found.slice(0, 3).join(" ") || answer.status + " " + answer.statusText;
+        });
+      }, function () { clearTimeout(timer); throw "net"; });
+    }
+
+    function photo(dataUrl, name) {
+      var bytes = atob(dataUrl.split(",")[1]), list = new Uint8Array(bytes.length);
+      for (var i = 0; i < bytes.length; i++) list[i] = bytes.charCodeAt(i);
+      var body = new FormData();
+      body.append("photo", new Blob([list], { type: dataUrl.slice(5, dataUrl.indexOf(";")) }), name);
+      return body;
+    }
+
+    // The record first, its photos after it (each numbered, so a repeat adds none twice).
+    function send(entry, token) {
+      return unseal(entry).then(function (kept) {
+        var body = new FormData();
+        kept.fields.forEach(function (f) { body.append(f[0], f[0] === "csrf_token" ? token : f[1]); });
+        var sent = entry.sent ? Promise.resolve(null) : post(kept.url, body, token, kept.target);
+        return sent.then(function (refused) {
+          if (refused || !kept.photos.length) return [refused, kept];
+          entry.sent = 1;
+          return store("entries", "readwrite", function (s) { s.put(entry); }).then(function () {
+            return kept.photos.reduce(function (before, p, n) {
+              return before.then(function (no) {
+                return no || post("/s/" + entry.tenant + "/offline/records/" + entry.uid + "/photos/" + n,
+                  photo(p[1], p[0]), token);
+              });
+            }, Promise.resolve(null));
+          }).then(function (no) { return [no, kept]; });
+        });
+      });
+    }
+
+    function refuse(entry, kept, message) {
+      kept.message = message;
+      entry.state = "fix";
+      return seal(kept, entry).then(function () {
+        say(words("rejected"));
+        return store("entries", "readwrite", function (s) { s.put(entry); });
+      });
+    }
+
+    // Oldest first, one at a time: a return never goes before its loan.
+    function drain(token, done) {
+      return entries().then(function (list) {
+        var entry = mine(list, "wait")[0];
+        if (!entry) return done;
+        return send(entry, token).then(function (answer) {
+          return answer[0] ? refuse(entry, answer[1], answer[0]) : drop(entry.id);
+        }).then(function () { return drain(token, done + 1); });
+      });
+    }
+
+    function sync(now) {
+      if (busy || !me || (!now && Date.now() < next)) return Promise.resolve();
+      busy = true;
+      return entries().then(function (list) {
+        if (!mine(list, "wait").length) return 0;
+        return fetch("/csrf", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+          if (r.status === 401) throw "login";
+          if (!r.ok) throw "net";
+          return r.json();
+        }, function () { throw "net"; }).then(function (fresh) {
+          if (String(fresh.user) !== me) throw "login";
+          return drain(fresh.token, 0);
+        });
+      }).then(function (done) {
+        wait = next = 0;
+        if (done) say(words("sent", done), "success");
+      }, function (why) {
+        if (why === "login") {  // the badge leads to the login, back here after it
+          say(words("login"), "info");
+          badge.href = "/login?next=" + encodeURIComponent(location.pathname);
+        }
+        wait = Math.min(Math.max(wait * 2, 5000), 300000);
+        next = Date.now() + wait;
+      }).finally(function () { busy = false; show(); });
+    }
+
+    function fetchPack(form) {
+      var query = new URLSearchParams(new FormData(form)).toString();
+      return fetch(form.action + "?" + query, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw r.status;
+        return r.json();
+      }).then(function (pack) {
+        var cards = pack.children;
+        return seal(cards, { user: me, tenant: tenant, expires: Date.parse(pack.expires) })
+          .then(function (kept) {
+            return store("packs", "readwrite", function (s) { s.put(kept); });
+          }).then(function () {
+            say(words("packed", cards.length, new Date(pack.expires).toLocaleDateString()), "success");
+          });
+      }).catch(function () { say(badge.getAttribute("data-failed-msg")); });
+    }
+
+    function stopped(evt) { evt.preventDefault(); evt.stopImmediatePropagation(); }
+
+    // Before htmx sees a form: without signal (or from the pack) it is kept; logout warns.
+    document.addEventListener("submit", function (evt) {
+      var form = evt.target;
+      if (/\/logout$/.test(form.getAttribute("action") || "")) {
+        if (form.going) return;
+        stopped(evt);
+        return entries().then(function (list) {
+          var waiting = mine(list, "wait").length;
+          if (waiting && !form.warned) {
+            form.warned = true;
+            return say(words("logout", waiting), "info");
+          }
+          return store("packs", "readwrite", function (s) { s.clear(); }).then(function () {
+            form.going = true;
+            form.requestSubmit();
+          });
+        });
+      }
+      if (form.hasAttribute("data-pack")) { stopped(evt); return fetchPack(form); }
+      if (form.hasAttribute("data-offline") && me &&
+          (!navigator.onLine || form.hasAttribute("data-fresh-uid"))) {
+        stopped(evt);
+        var data = new FormData(form);
+        if (evt.submitter && evt.submitter.name) data.append(evt.submitter.name, evt.submitter.value);
+        keep(form, data, evt.submitter).then(function () { if (navigator.onLine) sync(true); });
+      }
+    }, true);
+
+    function failed(evt) {
+      var form = evt.detail.elt && evt.detail.elt.closest && evt.detail.elt.closest("form[data-offline]");
+      var sent = evt.detail.requestConfig || {};
+      if (form && me && (evt.type !== "htmx:responseError" || evt.detail.xhr.status >= 500)) {
+        keep(form, sent.formData || new FormData(form), sent.triggeringEvent && sent.triggeringEvent.submitter);
+      }
+    }
+    ["htmx:sendError", "htmx:timeout", "htmx:responseError"].forEach(function (name) {
+      document.addEventListener(name, failed);
+    });
+    document.addEventListener("click", function (evt) {
+      if (evt.target.closest && evt.target.closest("[data-sync]")) sync(true);
+    });
+    window.addEventListener("online", function () { sync(true); });
+    window.setInterval(function () { tidy().then(function () { sync(false); }); }, 30000);
+    if (navigator.serviceWorker) navigator.serviceWorker.register("/sw.js").catch(function () {});
+
+    // Who is logged in, read again after each boosted page; the offline page names nobody
+    // and takes whom this phone last served.
+    var api = {
+      me: function () { return [me, tenant]; }, store: store, unseal: unseal, drop: drop,
+      show: show, words: words
+    };
+
+    function start() {
+      badge = document.getElementById("outbox");
+      me = badge.getAttribute("data-user");
+      tenant = badge.getAttribute("data-tenant");
+      return (me ? store("meta", "readwrite", function (s) { s.put({ user: me, tenant: tenant }, "last"); })
+        : store("meta", 0, function (s) { return s.get("last"); }).then(function (last) {
+          if (onPage && last) { me = last.user; tenant = last.tenant; }
+        })).then(function () { return tidy(true); }).then(show).then(function () {
+        if (onPage) window.offlinePack(api);
+        return sync(true);
+      });
+    }
+    document.addEventListener("htmx:load", function (evt) {
+      var root = evt.detail.elt;
+      if (root.querySelector && root.querySelector("#outbox") && !onPage) start();
+    });
+    start();
+  }
+
   // A report's Print button: the browser's own print dialog (the page carries the A4 styles).
   document.addEventListener("click", function (evt) {
     if (evt.target.closest && evt.target.closest("[data-print]")) window.print();

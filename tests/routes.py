@@ -53,6 +53,7 @@ ID_PARAMETERS = {
     "transfer_id": (ChildTransfer, "id"),
     "batch_uid": (ImportBatch, "uid"),
     "record_id": (CareRecord, "id"),
+    "record_uid": (CareRecord, "uid"),
     "photo_id": (CarePhoto, "id"),
     "plan_id": (IndividualPlan, "id"),
     "learning_plan_id": (LearningPlan, "id"),
@@ -95,6 +96,7 @@ FIXED_PARAMETERS = {
     "figure": ["left_behind", "talks", "activities", "incidents"],
     "document": ["plan", "summary"],
     "month": ["2026-11"],
+    "number": ["0"],
 }
 SCOPE_PARAMETERS = {"tenant_slug", "unit_slug"}
 

@@ -103,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.incidents.agreement_routes import bp as agreements_bp
     from webapp.incidents.lesson_routes import bp as safety_lessons_bp
     from webapp.incidents.routes import bp as incidents_bp
+    from webapp.offline.routes import bp as offline_bp
+    from webapp.offline.routes import pack_bp as offline_pack_bp
     from webapp.oversight import assessment_routes, snapshot_routes
     from webapp.oversight.grant_routes import bp as oversight_grants_bp
     from webapp.oversight.routes import bp as unit_home_bp
@@ -122,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(tenants_bp)
+    app.register_blueprint(offline_bp)
     school_pages = [
         school_home_bp,
         children_bp,
@@ -150,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
         coverage_history_bp,
         dashboard_bp,
         oversight_grants_bp,
+        offline_pack_bp,
     ]
     school_pages += [snapshot_routes.school_bp, assessment_routes.school_bp]
     app.register_blueprint(school_scope(school_pages))

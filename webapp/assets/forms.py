@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from webapp.assets.isbn import IsbnError, normalise_isbn
 from webapp.assets.models import AssetItem, Category, Condition, Source
-from webapp.core.forms import BaseForm, none_if_empty, options, strip_filter
+from webapp.core.forms import BaseForm, CapturedForm, none_if_empty, options, strip_filter
 from webapp.core.i18n import local_today
 from webapp.room.models import Room
 
@@ -54,8 +54,9 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-class UidForm(BaseForm):
-    """A form with its own UUID, made when the form is made."""
+class UidForm(CapturedForm):
+    """A form with its own UUID, made when the form is made (and, sent late from the phone's
+    outbox, the time it was filled in)."""
 
     uid = HiddenField()
 

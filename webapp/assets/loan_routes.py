@@ -83,6 +83,7 @@ def lend(code: str) -> Response:
                     actor_id=current_user.id,
                     quantity=(form.quantity.data or 1) if item.category.counted else 1,
                     child_limit=settings.child_limit,
+                    now=form.captured_at_value,  # kept offline: when it was lent
                     **as_borrower(person),
                 )
             except service.Refused as error:
@@ -120,8 +121,8 @@ def refused(item: AssetItem, message: str) -> Response:
 def return_item(code: str) -> Response:
     item = load_item(code)
     form = ReturnForm()
-    if not form.validate_on_submit():
-        return refused(item, _("Choose the condition."))
+    if not form.validate_on_submit():  # a return kept too long on the phone says so
+        return refused(item, next(iter(form.captured_at.errors), _("Choose the condition.")))
     condition = Condition(form.condition.data)
     try:
         returned = service.return_item(
@@ -132,6 +133,7 @@ def return_item(code: str) -> Response:
             actor_id=current_user.id,
             loan_id=form.loan_value,
             note=form.note.data,
+            now=form.captured_at_value,  # kept offline: when it came back
         )
     except service.Refused as error:
         return refused(item, refusal(error))

@@ -43,13 +43,19 @@ from webapp.care.models import (
 from webapp.children.models import CareAbility, Child
 from webapp.core.choices import Choice
 from webapp.core.files import NotAnImage, shrink_photo
-from webapp.core.forms import BaseForm, MultiCheckboxField, none_if_empty, options, strip_filter
+from webapp.core.forms import (
+    BaseForm,
+    CapturedForm,
+    MultiCheckboxField,
+    none_if_empty,
+    options,
+    strip_filter,
+)
 from webapp.core.i18n import local_today
 
 TEXT = [strip_filter, none_if_empty]
 # How far back a record may be dated: a term and a bit, so last month's visit still goes in.
 OLDEST_DAYS = 200
-
 FOLLOW_UP_IN = {
     "1": (_l("Tomorrow"), 1),
     "3": (_l("In 3 days"), 3),
@@ -65,7 +71,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-class CareForm(BaseForm):
+class CareForm(CapturedForm):
     """What every care entry has: its own UUID, and the day it happened (today, preset)."""
 
     uid = HiddenField()

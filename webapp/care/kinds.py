@@ -33,6 +33,11 @@ from webapp.core.i18n import local_today
 from webapp.core.permissions import Role
 from webapp.extensions import db
 
+# The quick entries a phone may keep without signal, encrypted, until they are sent.
+OFFLINE_KINDS = frozenset(
+    {CareKind.TALK, CareKind.HOME_VISIT, CareKind.PARENT_CONTACT, CareKind.FAMILY_CALL}
+)
+
 
 def _no_options(_child: Child) -> dict[str, Any]:
     return {}
@@ -51,6 +56,11 @@ class KindSpec:
     form_options: Callable[[Child], dict[str, Any]] = field(default=_no_options)
     # What a kind does once its record is made the first time (a visit's photos).
     after_create: Callable[[CareRecord, CareForm, int], None] = field(default=_nothing_after_save)
+
+    @property
+    def offline(self) -> bool:
+        """Kept on the phone without signal (the outbox); never counselling, never a plan."""
+        return self.kind in OFFLINE_KINDS
 
     @property
     def fields_template(self) -> str:

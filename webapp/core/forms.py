@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
+from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.core.cn import IdNumberError, PhoneError, normalise_phone, parse_id_number
@@ -15,6 +16,50 @@ from webapp.core.cn import IdNumberError, PhoneError, normalise_phone, parse_id_
 
 class BaseForm(FlaskForm):
     """Every form: CSRF on, and values kept when validation fails (WTForms does that)."""
+
+
+# A form kept on the phone without signal is sent later with the time it was filled in; the
+# phone keeps it at most this long, and a clock a little ahead of the server's is forgiven.
+CAPTURED_WITHIN = timedelta(hours=72)
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def parse_captured(value: Any) -> datetime | None:
+    """The phone's ISO 8601 time (``2026-11-27T08:30:00.000Z``) as an aware UTC datetime."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+class CapturedForm(BaseForm):
+    """A form the phone's outbox may send late: ``captured_at`` says when it was filled in, so
+    the record keeps when it happened apart from when it arrived. Empty when sent at once."""
+
+    captured_at = HiddenField()
+
+    @property
+    def captured_at_value(self) -> datetime | None:
+        return parse_captured(self.captured_at.data)
+
+    def validate_captured_at(self, field: HiddenField) -> None:
+        if not field.data:
+            return
+        moment = parse_captured(field.data)
+        now = datetime.now(UTC)
+        if moment is None:
+            raise ValidationError(str(_l("This form is damaged. Reload the page.")))
+        if moment > now + CLOCK_SKEW:
+            raise ValidationError(
+                str(_l("The phone's clock is ahead: the time it was filled in is in the future."))
+            )
+        if moment < now - CAPTURED_WITHIN:
+            raise ValidationError(
+                str(_l("This entry was kept on the phone for more than 72 hours. Enter it again."))
+            )
 
 
 class PhoneField(StringField):
