@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, flash, redirect, request, session, url_for
+from flask import Blueprint, Response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -13,6 +13,7 @@ from webapp.auth.forms import LocaleForm, LoginForm, LogoutForm
 from webapp.auth.models import User
 from webapp.core.htmx import render
 from webapp.core.org import places_of
+from webapp.core.security import CLEAR_SITE_DATA
 from webapp.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -55,7 +56,12 @@ def login() -> Response:
             login_user(result)
             return redirect(safe_next(form.next.data) or url_for("tenants.home"), code=303)
         form.password.errors.append(refusal_message(result))
-    return render("auth/login.html", form=form, status=422 if form.errors else 200)
+    return render(
+        "auth/login.html",
+        form=form,
+        logged_out=bool(request.args.get("bye")),
+        status=422 if form.errors else 200,
+    )
 
 
 @bp.route("/logout", methods=("GET", "POST"))
@@ -64,8 +70,11 @@ def logout() -> Response:
     if form.validate_on_submit():
         logout_user()
         session.clear()
-        flash(_("You have logged out."), "success")
-        return redirect(url_for("auth.login"), code=303)
+        # Said by the login page itself: this answer's cookies are cleared with everything else.
+        response = redirect(url_for("auth.login", bye=1), code=303)
+        # A shared phone keeps nothing of this person: pages, cookies, storage.
+        response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
     return render("auth/logout.html", form=form)
 
 
