@@ -10,7 +10,7 @@ from webapp.assets.models import (
     WriteOff,
     WriteOffLine,
 )
-from webapp.auth.models import LoginThrottle, User
+from webapp.auth.models import LoginThrottle, OneTimeCode, User, UserSession
 from webapp.care.models import (
     ActivityParticipant,
     CareActivity,
@@ -111,6 +111,7 @@ __all__ = [
     "MeetingPhoto",
     "Membership",
     "MonthlyReport",
+    "OneTimeCode",
     "OrgUnit",
     "Pairing",
     "Parent",
@@ -141,6 +142,7 @@ __all__ = [
     "TripPassenger",
     "UnitMembership",
     "User",
+    "UserSession",
     "WriteOff",
     "WriteOffLine",
 ]
