@@ -168,21 +168,19 @@
     if (evt.target.closest && evt.target.closest("[data-print]")) window.print();
   });
 
-  // The login's end: the page says when (server clock), every answer moves it on
+  // The login's end: the page says when, every answer moves it on
   // (X-Login-Expires). Two minutes before, a warning with a button that keeps it alive.
-  var loginEnds = null, loginOffset = 0;
+  var loginEnds = null;
 
   function readLoginClock() {
     var box = document.getElementById("login-warning");
-    if (!box) { loginEnds = null; return; }
-    loginEnds = Date.parse(box.getAttribute("data-expires"));
-    loginOffset = Date.parse(box.getAttribute("data-now")) - Date.now();
+    loginEnds = box ? Date.parse(box.getAttribute("data-expires")) : null;
   }
 
   function checkLogin() {
     var box = document.getElementById("login-warning");
     if (!box || loginEnds === null || isNaN(loginEnds)) return;
-    var left = loginEnds - (Date.now() + loginOffset);
+    var left = loginEnds - Date.now();
     if (left <= 0) {
       box.querySelector(".text").textContent = box.getAttribute("data-msg-ended");
       var button = box.querySelector("button");

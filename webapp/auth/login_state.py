@@ -3,6 +3,7 @@ the person. An ended login during a form keeps what was typed and asks for the p
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, redirect, request, url_for
@@ -122,19 +123,23 @@ def unauthorized() -> Any:
     return redirect(target)
 
 
+def warning_time(login: UserSession) -> datetime:
+    """When the login ends, to the minute below: a page says the same thing all that minute
+    (two error pages must not differ), and the warning comes a little early, never late."""
+    return sessions.expires_at(login).replace(second=0, microsecond=0)
+
+
 def expiry_header(response: Response) -> Response:
     """Each answer tells app.js when this login ends, for the warning two minutes before."""
     login = g.get("user_session")
     if login is not None and current_user.is_authenticated:
-        response.headers["X-Login-Expires"] = sessions.expires_at(login).isoformat()
+        response.headers["X-Login-Expires"] = warning_time(login).isoformat()
     return response
 
 
 def login_clock() -> dict[str, Any]:
     login = current_login()
-    if login is None:
-        return {"login_expires_at": None}
-    return {"login_expires_at": sessions.expires_at(login), "login_clock_now": utcnow()}
+    return {"login_expires_at": warning_time(login) if login is not None else None}
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
