@@ -10,9 +10,10 @@ import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.care.test_talk import child_of, talk, talk_url, talks_of
 from tests.conftest import app_session
@@ -21,6 +22,7 @@ from webapp.auth import sessions
 from webapp.auth.models import UserSession
 from webapp.auth.service import find_user_by_phone
 from webapp.demo import DEMO_PASSWORD
+from webapp.extensions import db
 
 TEACHER = "13800000002"
 ANDROID_WECHAT = (
@@ -34,11 +36,26 @@ def login_token(client: FlaskClient) -> str | None:
     return cookie.value if cookie else None
 
 
+@pytest.fixture(autouse=True)
+def earlier_logins(app: Flask) -> None:
+    """Logins other tests left committed (the concurrency tests) are not this test's."""
+    global EARLIER
+    with app.app_context():
+        EARLIER = db.session.scalar(select(func.max(UserSession.id))) or 0
+        db.session.remove()
+
+
+EARLIER = 0
+
+
 def logins_of(app: Flask, phone: str) -> list[UserSession]:
+    """The person's logins made by this test."""
     with app_session(app) as session:
         user = find_user_by_phone(session, phone)
         rows = session.scalars(
-            select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)
+            select(UserSession)
+            .where(UserSession.user_id == user.id, UserSession.id > EARLIER)
+            .order_by(UserSession.id)
         ).all()
         session.expunge_all()
         return list(rows)
