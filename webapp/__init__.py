@@ -75,6 +75,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.assets.routes import bp as assets_bp
+    from webapp.auth.member_routes import bp as members_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.care.duty_routes import bp as duties_bp
     from webapp.care.learning_routes import bp as learning_bp
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         safety_lessons_bp,
         agreements_bp,
         reports_bp,
+        members_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

@@ -153,7 +153,7 @@ def test_opening_a_restricted_incident_asks_for_step_up(app: Flask, client) -> N
     assert back.status_code == 303 and back.headers["Location"] == url
     assert "疑似遭受家庭暴力" in text_of(client.get(url))
     assert views_of(app, incident_id)
-    regular = [i for i in incidents_in(app) if not i["restricted"]][0]
+    regular = next(i for i in incidents_in(app) if not i["restricted"])
     shift_login(app, login_token(client), totp_at=timedelta(hours=1))
     assert client.get(f"{SCHOOL}/incidents/{regular['id']}").status_code == 200
 

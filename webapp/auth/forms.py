@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from webapp.core.forms import BaseForm, PhoneField
 from webapp.core.i18n import LOCALES
@@ -57,6 +57,41 @@ class EnrolForm(BaseForm):
     )
     secret = HiddenField()
     next = HiddenField()
+
+
+class CodeLoginForm(BaseForm):
+    """A first login, or a reset: the code from the principal, then a password of one's own."""
+
+    phone = PhoneField(
+        _l("Mobile number"),
+        validators=[DataRequired(message=_l("Enter your mobile number."))],
+        render_kw={"autocomplete": "username"},
+    )
+    code = StringField(
+        _l("One-time code from your principal"),
+        validators=[
+            DataRequired(message=_l("Enter the code your principal gave you.")),
+            Length(max=20, message=_l("The code has 10 letters and digits.")),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 10 characters. A short sentence is easy to remember."),
+        validators=[
+            DataRequired(message=_l("Choose a password.")),
+            Length(max=200, message=_l("That is too long for a password.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(message=_l("Type the password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class LogoutForm(BaseForm):

@@ -11,8 +11,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from webapp.auth import carry, service, sessions, step_up
-from webapp.auth.forms import EnrolForm, LocaleForm, LoginForm, LogoutForm, PromptForm
+from webapp.auth import carry, codes, service, sessions, step_up
+from webapp.auth.forms import (
+    CodeLoginForm,
+    EnrolForm,
+    LocaleForm,
+    LoginForm,
+    LogoutForm,
+    PromptForm,
+)
 from webapp.auth.login_state import (
     clear_login_cookie,
     current_login,
@@ -93,6 +100,43 @@ def login() -> Response:
         logged_out=bool(request.args.get("bye")),
         status=422 if form.errors else 200,
     )
+
+
+@bp.route("/login/code", methods=("GET", "POST"))
+def code_login() -> Response:
+    """A first login or a reset with the principal's one-time code; the person chooses a
+    password under the policy and is logged in."""
+    form = CodeLoginForm()
+    if form.validate_on_submit():
+        user = service.find_user_by_phone(db.session, form.phone.data)
+        throttle = service.throttle_key(form.phone.data)
+        locked = service.locked_out(db.session, throttle)
+        row = (
+            None
+            if locked or user is None or not user.is_active
+            else codes.matching(db.session, user, form.code.data)
+        )
+        if locked:
+            form.code.errors.append(refusal_message(locked))
+        elif row is None:
+            refusal = service.count_failure(db.session, throttle)
+            form.code.errors.append(
+                refusal_message(refusal)
+                if refusal.reason == "locked"
+                else _("The code is not right, was used already, or is more than 24 hours old.")
+            )
+        elif problem := codes.password_problem(db.session, user, form.password.data):
+            form.password.errors.append(problem)
+        else:
+            codes.redeem(db.session, user, row, form.password.data)
+            token = begin_login(user, with_code=False)
+            db.session.commit()
+            flash(_("Your password is set. Keep it to yourself."), "success")
+            response = redirect(url_for("tenants.home"), code=303)
+            set_login_cookie(response, token)
+            return response
+        db.session.commit()  # failures are counted
+    return render("auth/code_login.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.route("/login/again", methods=("POST",))
