@@ -305,7 +305,7 @@ def authenticator() -> Response:
         "auth/authenticator.html",
         enrolled=False,
         form=form,
-        qr=segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff"),
+        qr=segno.make(uri, error="m").svg_inline(scale=4, omitsize=True, dark="#000", light="#fff"),
         secret_text=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         status=422 if form.errors else 200,
     )
