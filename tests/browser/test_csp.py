@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.browser.test_login_end import server  # noqa: F401 - a server of its own
 from tests.browser.test_phone import arrive, log_in
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,9 @@ def violations(page) -> list[str]:
     return page.evaluate("window.__violations || []")
 
 
-def test_pages_and_the_quick_entry_of_a_talk_break_no_policy(live_server: str, phone) -> None:
+def test_pages_and_the_quick_entry_of_a_talk_break_no_policy(server, phone) -> None:  # noqa: F811
+    # Its own server: the talk saved here must not take a due talk from the other tests.
+    live_server, _app = server
     phone.add_init_script(LISTEN)
     seen: list[str] = []
     policies: list[str] = []
