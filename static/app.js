@@ -504,4 +504,45 @@
   document.addEventListener("click", function (evt) {
     if (evt.target.closest && evt.target.closest("[data-print]")) window.print();
   });
+
+  // The login's end: the page says when, every answer moves it on
+  // (X-Login-Expires). Two minutes before, a warning with a button that keeps it alive.
+  var loginEnds = null;
+
+  function readLoginClock() {
+    var box = document.getElementById("login-warning");
+    loginEnds = box ? Date.parse(box.getAttribute("data-expires")) : null;
+  }
+
+  function checkLogin() {
+    var box = document.getElementById("login-warning");
+    if (!box || loginEnds === null || isNaN(loginEnds)) return;
+    var left = loginEnds - Date.now();
+    if (left <= 0) {
+      box.querySelector(".text").textContent = box.getAttribute("data-msg-ended");
+      var button = box.querySelector("button");
+      if (button) button.hidden = true;
+    }
+    box.hidden = left > 120000;
+  }
+
+  document.addEventListener("DOMContentLoaded", readLoginClock);
+  document.addEventListener("htmx:afterSettle", readLoginClock);
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var ends = evt.detail.xhr && evt.detail.xhr.getResponseHeader("X-Login-Expires");
+    if (ends) loginEnds = Date.parse(ends);
+    checkLogin();
+  });
+  window.setInterval(checkLogin, 15000);
+
+  // After the password prompt, the form typed before it is sent again by itself.
+  function resume(root) {
+    var form = (root.querySelector && root.querySelector("form[data-resume]")) || null;
+    if (form && !form.dataset.sent) {
+      form.dataset.sent = "1";
+      form.requestSubmit ? form.requestSubmit() : form.submit();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { resume(document); });
+  document.addEventListener("htmx:load", function (evt) { resume(evt.detail.elt); });
 })();

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
+import pyotp
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from webapp.demo import DEMO_PASSWORD
+from webapp.demo.authenticator import DEMO_TOTP_SECRET
 
 _HX_HEADERS = re.compile(r"hx-headers='([^']+)'")
 
@@ -26,13 +29,37 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 
 
 def log_in(
-    client: FlaskClient, phone: str, password: str = DEMO_PASSWORD, next_path: str = ""
+    client: FlaskClient,
+    phone: str,
+    password: str = DEMO_PASSWORD,
+    next_path: str = "",
+    *,
+    with_code: bool = True,
 ) -> TestResponse:
+    """Logs in as a person would; with the demo authenticator's code, as the demo's principals
+    and leads do before a step-up action (an account without one ignores it). A code is good
+    once: a second login in the same 30 seconds gives the next one, as a person would wait."""
     token = csrf_token(client, "/login")
-    return client.post(
-        "/login",
-        data={"phone": phone, "password": password, "csrf_token": token, "next": next_path},
-    )
+    data = {"phone": phone, "password": password, "csrf_token": token, "next": next_path}
+    codes = [totp_code(), totp_code(30)] if with_code else [""]
+    for code in codes:
+        response = client.post("/login", data={**data, "code": code})
+        if response.status_code != 422 or "动态码不正确" not in text_of(response):
+            return response
+    return response
+
+
+def copy_login(source: FlaskClient, target: FlaskClient) -> None:
+    """The same login on another client (ten retries of one phone): both its cookies."""
+    for name in ("shouwang", "shouwang_login"):
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
+def totp_code(ahead: int = 0) -> str:
+    """The demo authenticator's code now, or ``ahead`` seconds from now."""
+    return pyotp.TOTP(DEMO_TOTP_SECRET).at(datetime.now(UTC) + timedelta(seconds=ahead))
 
 
 def text_of(response: TestResponse) -> str:

@@ -24,7 +24,7 @@ from webapp.care.models import (
     Pairing,
 )
 from webapp.children.models import Child, ChildTransfer, Guardian, ImportBatch, SchoolClass
-from webapp.core.org import Tenant
+from webapp.core.org import Membership, Tenant
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.families.models import GuardianMeeting, MeetingPhoto
 from webapp.incidents.models import Agreement, Incident, IncidentStep
@@ -85,6 +85,7 @@ ID_PARAMETERS = {
     "agreement_id": (Agreement, "id"),
     "snapshot_id": (RosterSnapshot, "id"),
     "grant_id": (OversightGrant, "id"),
+    "user_id": (Membership, "user_id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

@@ -60,34 +60,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from flask import redirect, request, url_for
     from flask_babel import lazy_gettext as _l
 
-    from webapp.auth.models import User
-    from webapp.core.htmx import is_htmx_request
+    from webapp.auth import login_state
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in first.")
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
-
-    @login_manager.unauthorized_handler
-    def unauthorized() -> Any:
-        target = url_for("auth.login", next=request.full_path.rstrip("?"))
-        if is_htmx_request():
-            # A redirect would be followed inside the fragment; send the whole page there.
-            return "", 401, {"HX-Redirect": target}
-        return redirect(target)
+    # Not bound to an address: a phone moving from 4G to Wi-Fi keeps its login.
+    login_manager.session_protection = None
+    login_state.init_app(app, login_manager)
 
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.assets.routes import bp as assets_bp
+    from webapp.auth.member_routes import bp as members_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.care.duty_routes import bp as duties_bp
     from webapp.care.learning_routes import bp as learning_bp
@@ -154,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard_bp,
         oversight_grants_bp,
         offline_pack_bp,
+        members_bp,
     ]
     school_pages += [snapshot_routes.school_bp, assessment_routes.school_bp]
     app.register_blueprint(school_scope(school_pages))

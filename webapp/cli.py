@@ -13,6 +13,18 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_school)
     app.cli.add_command(add_member)
+    app.cli.add_command(demo_code)
+
+
+@click.command("demo-code")
+def demo_code() -> None:
+    """The demo authenticator's current code (the demo's principals and leads ask for it)."""
+    from webapp.demo.authenticator import DEMO_TOTP_SECRET
+    from webapp.demo.authenticator import demo_code as current_code
+
+    if current_app.config["SHOUWANG_ENV"] == "production":
+        raise click.ClickException("the demo authenticator does not exist in production")
+    click.echo(f"{current_code()}  (key {DEMO_TOTP_SECRET}, valid for 30 seconds)")
 
 
 @click.command("demo-data")
@@ -31,6 +43,10 @@ def demo_data() -> None:
     else:
         click.echo("Demo data already present: nothing changed.")
     click.echo(f"Log in with 13800000002 (班主任, 阳光小学), password {DEMO_PASSWORD}")
+    click.echo(
+        "Principals and leads confirm exports and reveals with an authenticator code: "
+        "`flask --app webapp demo-code` prints it."
+    )
 
 
 @click.command("create-school")

@@ -10,7 +10,7 @@ from webapp.assets.models import (
     WriteOff,
     WriteOffLine,
 )
-from webapp.auth.models import LoginThrottle, User
+from webapp.auth.models import LoginThrottle, OneTimeCode, User, UserSession
 from webapp.care.models import (
     ActivityParticipant,
     CareActivity,
@@ -121,6 +121,7 @@ __all__ = [
     "MeetingPhoto",
     "Membership",
     "MonthlyReport",
+    "OneTimeCode",
     "OrgUnit",
     "OversightGrant",
     "Pairing",
@@ -153,6 +154,7 @@ __all__ = [
     "TripPassenger",
     "UnitMembership",
     "User",
+    "UserSession",
     "WriteOff",
     "WriteOffLine",
 ]

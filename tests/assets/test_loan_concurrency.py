@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from tests.assets.conftest import BASE, children_of, item_of
 from tests.conftest import app_session
-from tests.helpers import csrf_token, log_in
+from tests.helpers import copy_login, csrf_token, log_in
 from webapp.assets.models import AssetEvent, Loan
 from webapp.core.audit import AuditEvent
 from webapp.core.tenancy import ALL_TENANTS
@@ -32,11 +32,10 @@ def phones(app: Flask, count: int) -> tuple[list[FlaskClient], str]:
     first = app.test_client()
     log_in(first, KEEPER_PHONE)
     token = csrf_token(first, "/me")
-    cookie = first.get_cookie("shouwang")
     clients = []
     for _ in range(count):
         client = app.test_client()
-        client.set_cookie("shouwang", cookie.value)
+        copy_login(first, client)
         clients.append(client)
     return clients, token
 

@@ -55,7 +55,7 @@ def test_a_class_teacher_logs_in_on_a_phone_and_finds_a_child(live_server: str, 
 
     phone.locator("nav.tabbar").get_by_text("我的").click()
     phone.get_by_role("button", name="退出登录").click()
-    arrive(phone, f"{live_server}/login")
+    arrive(phone, re.compile(r"/login\?bye=1$"))
     assert phone.get_by_text("您已退出登录。").is_visible()
     phone.goto(f"{live_server}/s/yangguang/")
     assert "/login" in phone.url

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 
 from tests.care.people import COUNSELLOR_PHONE, add_member, class_children, post, switch_to
 from tests.conftest import app_session
-from tests.helpers import csrf_token, log_in, text_of
+from tests.helpers import copy_login, csrf_token, log_in, text_of
 from webapp.care.models import IndividualPlan, PlanReview
 from webapp.core.audit import AuditAction, AuditEvent
 from webapp.core.i18n import local_today
@@ -187,11 +187,10 @@ def test_ten_identical_posts_at_once_start_one_plan(app: Flask) -> None:
     first = app.test_client()
     log_in(first, "13800000001")  # the principal: committed for real, like the posts
     form = {**plan_form(), "csrf_token": csrf_token(first, "/me")}
-    cookie = first.get_cookie("shouwang")
     clients = []
     for _ in range(10):
         client = app.test_client()
-        client.set_cookie("shouwang", cookie.value)
+        copy_login(first, client)
         clients.append(client)
     url = f"{BASE}/children/{child['id']}/new"
     try:

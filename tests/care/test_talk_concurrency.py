@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from tests.care.test_talk import child_of, talk, talk_url, talks_of
 from tests.conftest import app_session
-from tests.helpers import log_in
+from tests.helpers import copy_login, log_in
 from webapp.care.models import CareAlert, CareRecord
 from webapp.core.audit import AuditEvent
 from webapp.core.tenancy import ALL_TENANTS
@@ -27,11 +27,10 @@ def test_twenty_identical_posts_at_once_make_one_talk(app: Flask) -> None:
     log_in(first, "13800000002")
     form = talk(first, child_id)
     talks_before = len(talks_of(app, child_id))
-    cookie = first.get_cookie("shouwang")
     clients = []
     for _ in range(20):
         client = app.test_client()
-        client.set_cookie("shouwang", cookie.value)
+        copy_login(first, client)
         clients.append(client)
     try:
         with ThreadPoolExecutor(max_workers=20) as pool:

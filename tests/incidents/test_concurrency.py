@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from tests.conftest import app_session
-from tests.helpers import log_in
+from tests.helpers import copy_login, log_in
 from tests.incidents.conftest import BASE, WANG_LI, class_children, incident_form
 from webapp.core.audit import AuditEvent
 from webapp.core.tenancy import ALL_TENANTS
@@ -28,11 +28,10 @@ def test_ten_identical_reports_at_once_make_one_incident(app: Flask) -> None:
     first = app.test_client()
     log_in(first, WANG_LI)
     form = incident_form(first, [child["id"]])
-    cookie = first.get_cookie("shouwang")
     clients = []
     for _ in range(10):
         client = app.test_client()
-        client.set_cookie("shouwang", cookie.value)
+        copy_login(first, client)
         clients.append(client)
     url = f"{BASE}/new?child_id={child['id']}"
     uid = uuid.UUID(form["uid"])

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import delete, func, select
 
 from tests.conftest import app_session
-from tests.helpers import log_in
+from tests.helpers import copy_login, log_in
 from tests.safety.sheet import (
     SCHOOL,
     TEACHER,
@@ -46,11 +46,10 @@ def test_retries_and_a_second_phone_at_once_make_one_roll_call(
     _action, other = sheet_form(phone, roll_call_url(own))  # the same page on a second phone
     retried[f"s{first['id']}"] = "late"
     other[f"s{second['id']}"] = "sick"
-    cookie = phone.get_cookie("shouwang")
     clients = []
     for _ in range(12):
         client = app.test_client()
-        client.set_cookie("shouwang", cookie.value)
+        copy_login(phone, client)
         clients.append(client)
     pages = [retried] * 10 + [other] * 2
     try:

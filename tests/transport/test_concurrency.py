@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from tests.conftest import app_session
-from tests.helpers import csrf_token, log_in
+from tests.helpers import copy_login, csrf_token, log_in
 from tests.transport.people import KG, PICKUPS, kids_of, new_uid
 from webapp.core.audit import AuditEvent
 from webapp.core.tenancy import ALL_TENANTS
@@ -36,11 +36,10 @@ def test_twenty_taps_at_once_on_one_child_keep_one_release(
         else {"uid": new_uid(), "person": f"guardian.{kid.guardian_ids[n % 4 // 2]}"}
         for n in range(20)
     ]
-    cookie = first.get_cookie("shouwang")
     clients = []
     for _ in forms:
         client = app.test_client()
-        client.set_cookie("shouwang", cookie.value)
+        copy_login(first, client)
         clients.append(client)
     url = f"{PICKUPS}/children/{kid.id}/release"
     try:

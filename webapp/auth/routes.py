@@ -1,18 +1,36 @@
-"""Login, logout and the account page."""
+"""Login, logout, the account page, the devices a person is logged in on, the password prompt
+(after a login ended, or before a step-up action) and the authenticator."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, flash, redirect, request, session, url_for
+import segno
+from flask import Blueprint, Response, abort, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from webapp.auth import service
-from webapp.auth.forms import LocaleForm, LoginForm, LogoutForm
+from webapp.auth import carry, codes, service, sessions, step_up
+from webapp.auth.forms import (
+    CodeLoginForm,
+    EnrolForm,
+    LocaleForm,
+    LoginForm,
+    LogoutForm,
+    PromptForm,
+)
+from webapp.auth.login_state import (
+    clear_login_cookie,
+    current_login,
+    password_prompt,
+    set_login_cookie,
+)
 from webapp.auth.models import User
+from webapp.core.db import utcnow
 from webapp.core.htmx import render
 from webapp.core.org import places_of
+from webapp.core.security import CLEAR_SITE_DATA
 from webapp.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -29,6 +47,10 @@ def refusal_message(refusal: service.LoginRefused) -> str:
     return _("The mobile number or password is not right.")
 
 
+def code_refused_message() -> str:
+    return _("The authenticator code is not right, or was already used. Wait for the next one.")
+
+
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site: a login link must not lead somewhere else."""
     if not target:
@@ -39,6 +61,19 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def begin_login(user: User, *, with_code: bool) -> str:
+    """A new login id (never the one the browser came with) and a fresh signed cookie."""
+    token, login = sessions.start(db.session, user, request.user_agent.string)
+    if with_code:
+        login.totp_at = login.password_at
+    locale = session.get("locale")
+    session.clear()
+    g.pop("csrf_token", None)  # the token cached for this request goes with the old session
+    if locale:
+        session["locale"] = locale
+    return token
+
+
 @bp.route("/login", methods=("GET", "POST"))
 def login() -> Response:
     if current_user.is_authenticated:
@@ -46,26 +81,143 @@ def login() -> Response:
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         result = service.authenticate(db.session, form.phone.data, form.password.data)
+        with_code = False
+        if isinstance(result, User) and form.code.data and result.totp_sealed:
+            with_code = step_up.accept_code(result, form.code.data)
+            if not with_code:
+                form.code.errors.append(code_refused_message())
+        elif not isinstance(result, User):
+            form.password.errors.append(refusal_message(result))
+        token = begin_login(result, with_code=with_code) if not form.errors else None
         db.session.commit()  # a failure is counted even though nobody logs in
-        if isinstance(result, User):
-            locale = session.get("locale")
-            session.clear()  # a fresh session for the new login
-            if locale:
-                session["locale"] = locale
-            login_user(result)
-            return redirect(safe_next(form.next.data) or url_for("tenants.home"), code=303)
+        if token:
+            response = redirect(safe_next(form.next.data) or url_for("tenants.home"), code=303)
+            set_login_cookie(response, token)
+            return response
+    return render(
+        "auth/login.html",
+        form=form,
+        logged_out=bool(request.args.get("bye")),
+        status=422 if form.errors else 200,
+    )
+
+
+@bp.route("/login/code", methods=("GET", "POST"))
+def code_login() -> Response:
+    """A first login or a reset with the principal's one-time code; the person chooses a
+    password under the policy and is logged in."""
+    form = CodeLoginForm()
+    if form.validate_on_submit():
+        user = service.find_user_by_phone(db.session, form.phone.data)
+        throttle = service.throttle_key(form.phone.data)
+        locked = service.locked_out(db.session, throttle)
+        row = (
+            None
+            if locked or user is None or not user.is_active
+            else codes.matching(db.session, user, form.code.data)
+        )
+        if locked:
+            form.code.errors.append(refusal_message(locked))
+        elif row is None:
+            refusal = service.count_failure(db.session, throttle)
+            form.code.errors.append(
+                refusal_message(refusal)
+                if refusal.reason == "locked"
+                else _("The code is not right, was used already, or is more than 24 hours old.")
+            )
+        elif problem := codes.password_problem(db.session, user, form.password.data):
+            form.password.errors.append(problem)
+        else:
+            codes.redeem(db.session, user, row, form.password.data)
+            token = begin_login(user, with_code=False)
+            db.session.commit()
+            flash(_("Your password is set. Keep it to yourself."), "success")
+            response = redirect(url_for("tenants.home"), code=303)
+            set_login_cookie(response, token)
+            return response
+        db.session.commit()  # failures are counted
+    return render("auth/code_login.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/login/again", methods=("POST",))
+def login_again() -> Response:
+    """The password after a login ended while a form was being filled: the same person logs
+    in again and the form is sent on, with a fresh token."""
+    form = PromptForm()
+    ticket = carry.read_ticket(form.ticket.data)
+    user = db.session.get(User, ticket.user_id) if ticket else None
+    if user is None or not form.validate_on_submit():
+        abort(400)
+    result = service.authenticate(db.session, user.phone, form.password.data or "")
+    if not isinstance(result, User) or result.id != user.id:
+        db.session.commit()
         form.password.errors.append(refusal_message(result))
-    return render("auth/login.html", form=form, status=422 if form.errors else 200)
+        return password_prompt(
+            "login", user, status=422, form=form, ticket=ticket, carried=carry.fields_carried()
+        )
+    token = begin_login(user, with_code=False)
+    db.session.commit()
+    response = resume(ticket)
+    set_login_cookie(response, token)
+    return response
+
+
+def resume(ticket: carry.Ticket) -> Response:
+    """Back to the action: a page is opened again, a form sent again from a page that sends
+    itself (app.js; without it one tap)."""
+    if ticket.method == "GET":
+        return redirect(ticket.path, code=303)
+    response = render("auth/resume.html", path=ticket.path, carried=carry.fields_carried())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/step-up", methods=("POST",))
+@login_required
+def confirm() -> Response:
+    form = PromptForm()
+    ticket = carry.read_ticket(form.ticket.data)
+    login = current_login()
+    if ticket is None or ticket.user_id != current_user.id or not form.validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    wants_password = not step_up.password_is_fresh(login)
+    if wants_password:
+        result = service.authenticate(db.session, user.phone, form.password.data or "")
+        if not isinstance(result, User) or result.id != user.id:
+            form.password.errors.append(refusal_message(result))
+    if ticket.totp and not step_up.accept_code(user, form.code.data or ""):
+        form.code.errors.append(code_refused_message())
+    if form.errors:
+        db.session.commit()  # failed passwords count towards the lock
+        return password_prompt(
+            "step_up", user, status=422, form=form, ticket=ticket, carried=carry.fields_carried()
+        )
+    now = utcnow()
+    if wants_password:
+        login.password_at = now
+    if ticket.totp:
+        login.totp_at = now
+    db.session.commit()
+    return resume(ticket)
 
 
 @bp.route("/logout", methods=("GET", "POST"))
 def logout() -> Response:
     form = LogoutForm()
     if form.validate_on_submit():
+        login = current_login()
+        if login is not None:
+            sessions.end(login, sessions.ENDED_LOGOUT)
+            db.session.commit()
         logout_user()
         session.clear()
-        flash(_("You have logged out."), "success")
-        return redirect(url_for("auth.login"), code=303)
+        # Said by the login page itself: this answer's cookies are cleared with everything else.
+        response = redirect(url_for("auth.login", bye=1), code=303)
+        clear_login_cookie(response)
+        # A shared phone keeps nothing of this person: pages, cookies, storage.
+        response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
     return render("auth/logout.html", form=form)
 
 
@@ -74,6 +226,89 @@ def logout() -> Response:
 def account() -> Response:
     tenants, units = places_of(db.session, current_user.id)
     return render("auth/account.html", logout_form=LogoutForm(), tenants=tenants, units=units)
+
+
+@bp.route("/me/devices")
+@login_required
+def devices() -> Response:
+    return render(
+        "auth/devices.html",
+        logins=list(reversed(sessions.live_sessions(db.session, current_user.id))),
+        this_login=current_login(),
+        form=LogoutForm(),
+    )
+
+
+@bp.route("/me/devices/<int:login_id>/end", methods=("POST",))
+@login_required
+def end_device(login_id: int) -> Response:
+    form = LogoutForm()
+    live = {row.id: row for row in sessions.live_sessions(db.session, current_user.id)}
+    if not form.validate_on_submit() or login_id not in live:
+        abort(404)
+    sessions.end(live[login_id], sessions.ENDED_BY_USER)
+    db.session.commit()
+    flash(_("That device is logged out."), "success")
+    return redirect(url_for(".devices"), code=303)
+
+
+@bp.route("/me/devices/end-others", methods=("POST",))
+@login_required
+def end_other_devices() -> Response:
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    sessions.end_all(db.session, current_user.id, sessions.ENDED_BY_USER, keep=current_login())
+    db.session.commit()
+    flash(_("Every other device is logged out."), "success")
+    return redirect(url_for(".devices"), code=303)
+
+
+@bp.route("/me/keep-alive", methods=("POST",))
+@login_required
+def keep_alive() -> Response:
+    """The warning's button: counts as activity, nothing else (the loader wrote last seen)."""
+    return Response(status=204)
+
+
+def _secret_serializer() -> URLSafeTimedSerializer:
+    from flask import current_app
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="shouwang.totp")
+
+
+@bp.route("/me/authenticator", methods=("GET", "POST"))
+@login_required
+def authenticator() -> Response:
+    """Enrolment: a QR drawn by the server (inline SVG, nothing fetched), then one code to
+    prove the app has it. Setting it up needs the password of the last 10 minutes."""
+    user = current_user._get_current_object()
+    if user.totp_sealed:
+        return render("auth/authenticator.html", enrolled=True, form=None)
+    if not step_up.password_is_fresh(current_login()):
+        return password_prompt("step_up", user)
+    form = EnrolForm(next=request.args.get("next", ""))
+    try:
+        pending = _secret_serializer().loads(form.secret.data or "", max_age=900)
+        secret = pending["s"] if pending["u"] == user.id else abort(400)
+    except (BadSignature, KeyError, TypeError):
+        secret = step_up.new_totp_secret()
+        form.secret.data = _secret_serializer().dumps({"s": secret, "u": user.id})
+    if form.validate_on_submit():
+        if step_up.enrol(user, secret, form.code.data):
+            current_login().totp_at = utcnow()
+            db.session.commit()
+            flash(_("The authenticator is set up."), "success")
+            return redirect(safe_next(form.next.data) or url_for(".account"), code=303)
+        form.code.errors.append(code_refused_message())
+    uri = step_up.provisioning_uri(secret, user.phone_masked)
+    return render(
+        "auth/authenticator.html",
+        enrolled=False,
+        form=form,
+        qr=segno.make(uri, error="m").svg_inline(scale=4, omitsize=True, dark="#000", light="#fff"),
+        secret_text=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        status=422 if form.errors else 200,
+    )
 
 
 @bp.route("/locale", methods=("POST",))

@@ -68,6 +68,19 @@ def authenticate(session: Session, phone: str, password: str) -> User | LoginRef
     return user
 
 
+def locked_out(session: Session, key: str) -> LoginRefused | None:
+    """The lock a number is under, if any (the one-time code page shares the login's lock)."""
+    now = utcnow()
+    throttle = session.get(LoginThrottle, key, with_for_update=True)
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        return _locked(throttle.locked_until, now)
+    return None
+
+
+def count_failure(session: Session, key: str) -> LoginRefused:
+    return _record_failure(session, session.get(LoginThrottle, key), key, utcnow())
+
+
 def _record_failure(
     session: Session, throttle: LoginThrottle | None, key: str, now: datetime
 ) -> LoginRefused:
@@ -119,3 +132,23 @@ def demo_password_in_use(session: Session, phones: list[str]) -> bool:
     """Whether any of these accounts still opens with the demo password."""
     users = [find_user_by_phone(session, phone) for phone in phones]
     return any(verify_password(u.password_hash, DEMO_PASSWORD) for u in users if u)
+
+
+def set_roles(session: Session, tenant_id: int, user: User, roles: set) -> None:
+    """The member holds exactly these roles in this school from now on."""
+    from webapp.core.org import Membership
+
+    held = {
+        m.role: m
+        for m in session.scalars(
+            select(Membership).where(
+                Membership.tenant_id == tenant_id, Membership.user_id == user.id
+            )
+        )
+    }
+    for role, membership in held.items():
+        if role not in roles:
+            session.delete(membership)
+    for role in roles - set(held):
+        session.add(Membership(tenant_id=tenant_id, user_id=user.id, role=role))
+    session.flush()

@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from webapp.auth.step_up import step_up_required
 from webapp.children import exports, queries, roster_io
 from webapp.children.models import ImportBatch, ImportStatus, SchoolClass
 from webapp.children.roster_forms import ExportForm, UploadForm
@@ -160,6 +161,7 @@ def exportable_class(class_id: int) -> SchoolClass:
 
 @bp.route("/classes/<int:class_id>/export", methods=("GET", "POST"))
 @permission_required("children.export")
+@step_up_required
 def export(class_id: int) -> Response:
     school_class = exportable_class(class_id)
     form = ExportForm(may_unmask=can("children.export_unmasked"))

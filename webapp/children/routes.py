@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from webapp.auth.step_up import step_up_required
 from webapp.care.kinds import contact_after_call
 from webapp.children import queries, service, transfers
 from webapp.children.access import Access, access_to, may_call, may_edit, may_reveal
@@ -377,6 +378,7 @@ def change_status(child_id: int) -> Response:
 
 @bp.route("/<int:child_id>/reveal", methods=("GET", "POST"))
 @permission_required("children.reveal")
+@step_up_required
 def reveal(child_id: int) -> Response:
     child, access = load_child(child_id, Access.FULL)
     form = RevealForm(field=request.args.get("field", ""))

@@ -56,6 +56,8 @@ ASSET_STAFF = ASSET_KEEPERS | {Role.DEPARTMENT_HEAD}
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "school.today": SCHOOL_ROLES,
     "school.setup": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    # Staff accounts: one-time codes for a first login or a reset, and roles.
+    "members.manage": frozenset({Role.PRINCIPAL}),
     "children.list": SCHOOL_ROLES,
     "children.view": SCHOOL_ROLES,
     "children.view_all": LEADERS,

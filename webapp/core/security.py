@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -19,6 +19,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+# What logging out asks the browser to forget: cached pages and cookies. Not "storage": it would
+# delete the outbox of records not yet sent (kept encrypted, replayed only for their author);
+# app.js wipes the home-visit pack itself at logout.
+CLEAR_SITE_DATA = '"cache", "cookies"'
+
+
+def served_securely() -> bool:
+    """HSTS only means something over HTTPS; in production the proxy in front terminates it."""
+    return request.is_secure or current_app.config["SHOUWANG_ENV"] == "production"
 
 
 def add_security_headers(response: Response) -> Response:
@@ -27,7 +37,8 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if served_securely():
+        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if request.endpoint != "static" and current_user and current_user.is_authenticated:
         # A shared phone's back button must not show another person's children.
         headers["Cache-Control"] = "no-store"

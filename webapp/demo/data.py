@@ -45,6 +45,7 @@ from webapp.core.permissions import Role
 from webapp.core.tenancy import tenant_context
 from webapp.demo import DEMO_PASSWORD
 from webapp.demo.assets import load_assets
+from webapp.demo.authenticator import enrol_demo_authenticators
 from webapp.demo.care import load_care_history
 from webapp.demo.care_records import load_care_records
 from webapp.demo.incidents import load_incidents
@@ -463,6 +464,8 @@ def load_demo_data(session: Session) -> LoadReport:
     load_transport(session, tenants, report)
     load_incidents(session, tenants, report)
     load_reports(session, tenants, report)
+    if enrolled := enrol_demo_authenticators(session):
+        report.add("authenticators", enrolled)
     return report
 
 

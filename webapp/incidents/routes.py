@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.auth.step_up import require_step_up
 from webapp.care.once import Made
 from webapp.children.access import Access, access_to
 from webapp.children.models import Child
@@ -61,6 +62,7 @@ def load_incident(incident_id: int) -> Incident:
 def opened(incident: Incident) -> None:
     """A page that shows a mandatory report's facts is a disclosure: logged, then shown."""
     if incident.restricted:
+        require_step_up()  # the one check of a restricted incident: it is known only once loaded
         service.incident_opened(db.session, incident, actor_id=current_user.id)
         db.session.commit()
 

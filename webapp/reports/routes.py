@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.auth.step_up import step_up_required
 from webapp.children import queries as children_queries
 from webapp.children.exports import XLSX_MIMETYPE, Masks, record_export
 from webapp.children.models import Child, SchoolClass
@@ -144,6 +145,7 @@ def index() -> Response:
 @bp.route("/classes/<int:class_id>/<table>", methods=("GET", "POST"))
 @writes_on_get
 @permission_required("reports.archive")
+@step_up_required
 def archive_table(class_id: int, table: str) -> Response:
     """A table printed on A4 (GET: masked), or on request unmasked or as Excel (POST). Every
     child on it is written to the audit log before the page or file leaves."""
@@ -213,6 +215,7 @@ def archive_table(class_id: int, table: str) -> Response:
 @bp.route("/children/<int:child_id>/growth-card")
 @writes_on_get
 @permission_required("reports.archive")
+@step_up_required
 def growth_card(child_id: int) -> Response:
     """One child's growth record card (成长记录卡) of a term, to print and file."""
     child = load_child(child_id)
