@@ -189,7 +189,7 @@ def test_logout_warns_and_keeps_the_entries_which_another_user_never_sends(serve
     assert "还有 1 条记录未同步" in phone.locator("#messages").inner_text()
     assert phone.url == f"{base}/me"  # still logged in: the warning first
     phone.get_by_role("button", name="退出登录").click()
-    arrive(phone, re.compile(r"/login$"))
+    arrive(phone, re.compile(r"/login(\?bye=1)?$"))
     phone.unroute(re.compile(r".*/care/records/new/.*"))
 
     log_in(phone, base, PRINCIPAL)
@@ -203,7 +203,7 @@ def test_logout_warns_and_keeps_the_entries_which_another_user_never_sends(serve
     phone.wait_for_timeout(1500)
     assert records(app, child_id) == before
     log_out(phone, base)
-    arrive(phone, re.compile(r"/login$"))
+    arrive(phone, re.compile(r"/login(\?bye=1)?$"))
 
     log_in(phone, base, TEACHER)  # its own user again: sent on arrival
     arrive(phone, f"{base}/s/yangguang/")
@@ -309,7 +309,7 @@ def test_the_home_visit_pack_works_offline_is_sealed_and_is_wiped_at_logout(serv
     assert records(app, child_id, CareKind.HOME_VISIT) == before + 1
 
     log_out(phone, base)
-    arrive(phone, re.compile(r"/login$"))
+    arrive(phone, re.compile(r"/login(\?bye=1)?$"))
     assert phone.evaluate(RAW_STORE)["packs"] == []
     assert unexpected(phone.console_errors) == []
 

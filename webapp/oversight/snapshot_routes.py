@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.auth.step_up import step_up_required
 from webapp.children.exports import XLSX_MIMETYPE
 from webapp.core.htmx import render
 from webapp.core.i18n import SCHOOL_TIMEZONE, local_today
@@ -111,6 +112,7 @@ def show(snapshot_id: int) -> Response:
 
 @school_bp.route("/<int:snapshot_id>/export", methods=("POST",))
 @permission_required("snapshots.view")
+@step_up_required
 def export(snapshot_id: int) -> Response:
     snapshot = load_snapshot(snapshot_id)
     if not SubmitForm().validate_on_submit():
