@@ -7,12 +7,14 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.privacy.cli import audit_verify
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_school)
     app.cli.add_command(add_member)
+    app.cli.add_command(audit_verify)
 
 
 @click.command("demo-data")

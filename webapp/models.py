@@ -44,6 +44,13 @@ from webapp.incidents.models import (
     IncidentStep,
     SafetyLesson,
 )
+from webapp.privacy.models import (
+    AccessGrant,
+    Consent,
+    PrivacyAlert,
+    ProbeHit,
+    ProtectionOfficer,
+)
 from webapp.reports.models import MonthlyReport, TermDocument
 from webapp.room.models import Room, RoomAction, RoomHours, SignIn
 from webapp.safety.models import (
@@ -73,6 +80,7 @@ from webapp.transport.models import (
 )
 
 __all__ = [
+    "AccessGrant",
     "ActivityParticipant",
     "Agreement",
     "AssetEvent",
@@ -91,6 +99,7 @@ __all__ = [
     "Child",
     "ChildStatusChange",
     "ChildTransfer",
+    "Consent",
     "Dismissal",
     "DormCheck",
     "DormMark",
@@ -116,6 +125,9 @@ __all__ = [
     "Parent",
     "PickupRefusal",
     "PlanReview",
+    "PrivacyAlert",
+    "ProbeHit",
+    "ProtectionOfficer",
     "Release",
     "RollCall",
     "RollCallMark",

@@ -49,6 +49,7 @@ from webapp.demo.care import load_care_history
 from webapp.demo.care_records import load_care_records
 from webapp.demo.incidents import load_incidents
 from webapp.demo.pairings import load_study_buddies
+from webapp.demo.privacy import load_consents, name_officers
 from webapp.demo.people import (
     ALLERGIES,
     BOY_GIVEN,
@@ -437,6 +438,7 @@ def load_demo_data(session: Session) -> LoadReport:
     units = _load_units(session, report)
     tenants = _load_tenants(session, units, report)
     users = _load_staff(session, plan.staff, tenants, units, report)
+    name_officers(session, tenants, report)
     for tenant_slug, tenant in tenants.items():
         with tenant_context(session, tenant.id):
             term = _load_calendar(session, report)
@@ -452,6 +454,7 @@ def load_demo_data(session: Session) -> LoadReport:
                 child = children_by_class[class_name][index]
                 _pair(session, child, users[VOLUNTEER_PHONE], PairingKind.VOLUNTEER, report)
     _load_transfers(session, plan, tenants, users, report)
+    load_consents(session, tenants, report)
     load_care_records(session, plan, tenants, report)
     load_care_history(session, tenants, report)
     load_room_demo(session, tenants, report)
