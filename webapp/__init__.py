@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.incidents.agreement_routes import bp as agreements_bp
     from webapp.incidents.lesson_routes import bp as safety_lessons_bp
     from webapp.incidents.routes import bp as incidents_bp
+    from webapp.privacy.routes import bp as privacy_bp
     from webapp.reports.routes import bp as reports_bp
     from webapp.room.routes import bp as room_bp
     from webapp.room.setup_routes import bp as room_setup_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         safety_lessons_bp,
         agreements_bp,
         reports_bp,
+        privacy_bp,
     ]
     app.register_blueprint(school_scope(school_pages))
     app.register_blueprint(unit_scope([unit_home_bp]))

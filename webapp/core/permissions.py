@@ -132,6 +132,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.archive": LEADERS | CLASS_ROLES,
     "reports.documents": LEADERS,
     "reports.write": frozenset({Role.PRINCIPAL, Role.COORDINATOR}),
+    # Data protection: everyone sees who the officer is and may ask for a grant; the principal
+    # names the officer; who approves grants and reads alerts is the officer (privacy.routes).
+    "privacy.overview": SCHOOL_ROLES,
+    "privacy.name_officer": frozenset({Role.PRINCIPAL}),
+    "privacy.consent": LEADERS | CLASS_ROLES,
 }
 
 

@@ -49,7 +49,6 @@ from webapp.demo.care import load_care_history
 from webapp.demo.care_records import load_care_records
 from webapp.demo.incidents import load_incidents
 from webapp.demo.pairings import load_study_buddies
-from webapp.demo.privacy import load_consents, name_officers
 from webapp.demo.people import (
     ALLERGIES,
     BOY_GIVEN,
@@ -68,6 +67,7 @@ from webapp.demo.people import (
     VILLAGES,
     WORK_PLACES,
 )
+from webapp.demo.privacy import load_consents, name_officers
 from webapp.demo.reports import load_reports
 from webapp.demo.room import load_room_demo
 from webapp.demo.safety import load_safety

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.auth.models import User
 from webapp.core.audit import AuditAction, AuditEvent
+from webapp.core.db import utcnow
 from webapp.core.i18n import SCHOOL_TIMEZONE
 from webapp.core.org import Membership
+from webapp.core.permissions import Role
 from webapp.core.tenancy import current_tenant_id
 from webapp.privacy.models import (
     AccessGrant,
@@ -283,3 +285,28 @@ def without_consent(session: Session, child_ids: list[int], kind: ConsentKind) -
         )
     )
     return set(child_ids) - given
+
+
+def consents_in_force(session: Session, child_id: int) -> list[Consent]:
+    return [c for c in consents_of(session, child_id) if c.is_active]
+
+
+def family_withheld(
+    session: Session, child_id: int, *, full_card: bool, roles: frozenset[Role]
+) -> bool:
+    """A volunteer sees the child's family only with the guardian's consent to share it."""
+    volunteer_only = Role.VOLUNTEER in roles and not (roles - {Role.VOLUNTEER})
+    if not volunteer_only or full_card:
+        return False
+    return not has_consent(session, child_id, ConsentKind.VOLUNTEERS)
+
+
+def granted_field_names(session: Session, user_id: int) -> frozenset[str]:
+    """The sensitive fields (subject.attribute) a field grant in force opens to this person."""
+    now = utcnow()
+    categories = session.scalars(
+        _in_force(user_id, now)
+        .where(AccessGrant.kind == GrantKind.FIELDS)
+        .with_only_columns(AccessGrant.category)
+    ).all()
+    return frozenset(name for c in categories for name in CATEGORY_FIELDS.get(c, ()))

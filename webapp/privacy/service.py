@@ -8,10 +8,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from webapp.auth.models import LoginThrottle
 from webapp.core import audit
 from webapp.core.audit import AuditAction
-from webapp.core.crypto import cipher
 from webapp.core.db import utcnow
 from webapp.core.i18n import SCHOOL_TIMEZONE
 from webapp.core.org import Membership
@@ -42,6 +40,7 @@ CARDS_PER_DAY = 40
 CARDS_MEDIAN_FACTOR = 3
 CARDS_FLOOR = 10
 FAILED_LOGINS = 3
+
 
 class RevealLimitReached(Exception):
     """The person has revealed as many fields today as a day allows."""
@@ -242,28 +241,6 @@ def tenants_of(session: Session, user_id: int) -> list[int]:
     )
 
 
-def scan_failed_logins(session: Session, now: datetime | None = None) -> None:
-    """Alerts for the school's accounts with repeated failed logins, read from the counters the
-    login keeps (keyed by a hash of the number typed: each member's number is hashed alike)."""
-    now = now or _now()
-    keys = {
-        cipher().blind_index(user.phone, "login_throttle"): user.id
-        for user in queries.members(session)
-    }
-    if not keys:
-        return
-    throttles = session.scalars(
-        select(LoginThrottle).where(
-            LoginThrottle.key.in_(keys), LoginThrottle.failures >= FAILED_LOGINS
-        )
-    )
-    for throttle in throttles:
-        day = throttle.first_failure_at.astimezone(SCHOOL_TIMEZONE).date()
-        raise_alert(
-            session, AlertKind.FAILED_LOGINS, keys[throttle.key], day, count=throttle.failures
-        )
-
-
 def mark_alert_seen(session: Session, alert: PrivacyAlert, *, actor_id: int) -> None:
     if alert.seen_at is None:
         alert.seen_at, alert.seen_by_id = _now(), actor_id
@@ -337,6 +314,3 @@ def withdraw_consent(
 
 def _now() -> datetime:
     return utcnow()
-
-
-
