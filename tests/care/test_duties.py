@@ -49,9 +49,9 @@ from webapp.children.models import (
 )
 from webapp.children.service import change_status, create_class, register_child
 from webapp.core.org import Tenant, TenantKind
-from webapp.privacy.models import ProtectionOfficer
 from webapp.core.tenancy import tenant_context
 from webapp.extensions import db
+from webapp.privacy.models import ProtectionOfficer
 from webapp.tenants.models import SchoolYear, Term
 
 TERM_STARTS, TERM_ENDS = date(2026, 9, 1), date(2027, 1, 22)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,7 +36,14 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    mapped_column,
+    object_session,
+    relationship,
+)
 
 from webapp.core.choices import Choice
 from webapp.core.crypto import sensitive_field_names
@@ -265,17 +273,62 @@ def _chain_new_rows(session: Session, _flush_context: Any, _instances: Any) -> N
             event_row.row_hash = previous = row_hash_of(_values_of(event_row))
 
 
-def _refuse_change(_mapper: Any, _connection: Any, _target: AuditEvent) -> None:
+PURGE_KEY = "shouwang.audit_purge"
+SQLITE_GUARDS = {
+    "audit_event_no_update": "UPDATE",
+    "audit_event_no_delete": "DELETE",
+}
+
+
+def sqlite_guard(name: str, operation: str) -> str:
+    return (
+        f"CREATE TRIGGER {name} BEFORE {operation} ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+    )
+
+
+@contextmanager
+def purging(session: Session) -> Iterator[None]:
+    """Let this transaction delete audit rows: a school's offboarding, or a test putting the
+    shared database back. The guard returns when the block ends (and with any rollback)."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    session.info[PURGE_KEY] = True
+    if dialect == "postgresql":
+        connection.execute(select(func.set_config(PURGE_KEY, "on", True)))
+    elif dialect == "sqlite":
+        for name in SQLITE_GUARDS:
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    try:
+        yield
+        session.flush()
+    finally:
+        session.info.pop(PURGE_KEY, None)
+        if dialect == "postgresql":
+            connection.execute(select(func.set_config(PURGE_KEY, "off", True)))
+        elif dialect == "sqlite":
+            for name, operation in SQLITE_GUARDS.items():
+                connection.exec_driver_sql(sqlite_guard(name, operation))
+
+
+def _refuse_change(_mapper: Any, connection: Connection, _target: AuditEvent) -> None:
     raise AuditLogIsAppendOnly("the audit log is append-only")
 
 
+def _refuse_delete(_mapper: Any, connection: Connection, target: AuditEvent) -> None:
+    session = object_session(target)
+    if session is None or not session.info.get(PURGE_KEY):
+        raise AuditLogIsAppendOnly("the audit log is append-only")
+
+
 event.listen(AuditEvent, "before_update", _refuse_change)
-event.listen(AuditEvent, "before_delete", _refuse_change)
+event.listen(AuditEvent, "before_delete", _refuse_delete)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_change(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and touches_audit_table(state.statement):
+    purge = state.is_delete and state.session.info.get(PURGE_KEY)
+    if (state.is_update or state.is_delete) and not purge and touches_audit_table(state.statement):
         raise AuditLogIsAppendOnly("the audit log is append-only")
 
 

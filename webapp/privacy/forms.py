@@ -29,19 +29,19 @@ class OfficerForm(BaseForm):
 
     def __init__(self, *args: Any, people: list = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user_id.choices = [(person.id, person.name) for person in people]
+        self.user_id.choices = options((person.id, person.name) for person in people)
 
 
 class GrantRequestForm(BaseForm):
     kind = RadioField(
         _l("What do you need?"),
-        choices=[(kind.value, kind.label) for kind in GrantKind],
+        choices=options((kind.value, kind.label) for kind in GrantKind),
         validators=[InputRequired(message=_l("Choose what you need."))],
     )
     class_id = SelectField(_l("Class"), coerce=lambda v: int(v) if v else None)
     category = SelectField(
         _l("Kind of field"),
-        choices=[("", "—")] + [(c.value, c.label) for c in FieldCategory],
+        choices=options([("", "—")] + [(c.value, c.label) for c in FieldCategory]),
         validators=[Optional()],
     )
     days = IntegerField(
@@ -63,7 +63,7 @@ class GrantRequestForm(BaseForm):
 
     def __init__(self, *args: Any, classes: list = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.class_id.choices = [("", "—")] + [(c.id, c.name) for c in classes]
+        self.class_id.choices = options([("", "—")] + [(c.id, c.name) for c in classes])
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -83,7 +83,7 @@ class DecisionForm(BaseForm):
 class ConsentForm(BaseForm):
     kind = SelectField(
         _l("Consent to"),
-        choices=[(k.value, k.label) for k in ConsentKind],
+        choices=options((k.value, k.label) for k in ConsentKind),
         validators=[DataRequired(message=_l("Choose what the consent covers."))],
     )
     given_by = StringField(
@@ -96,7 +96,7 @@ class ConsentForm(BaseForm):
     )
     method = SelectField(
         _l("How"),
-        choices=[(m.value, m.label) for m in ConsentMethod],
+        choices=options((m.value, m.label) for m in ConsentMethod),
         validators=[DataRequired(message=_l("Choose how it was given."))],
     )
     form_reference = StringField(
