@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from webapp.core.forms import BaseForm, none_if_empty, strip_filter
+from webapp.core.forms import BaseForm, none_if_empty, options, strip_filter
 from webapp.privacy.models import (
     GRANT_MAX_DAYS,
     ConsentKind,
