@@ -3,6 +3,7 @@ that no longer holds, and the migration chained the rows it found."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import flask_migrate
@@ -83,7 +84,7 @@ def test_each_row_follows_the_one_before_it_in_its_school(app: Flask, new_school
     rows = chain_of(app, new_school)
     assert [row.seq for row in rows] == [1, 2, 3, 4, 5]
     assert rows[0].prev_hash == GENESIS
-    for before, after in zip(rows, rows[1:], strict=False):
+    for before, after in pairwise(rows):
         assert after.prev_hash == before.row_hash
     for row in rows:
         assert len(row.row_hash) == 64
@@ -149,9 +150,12 @@ def test_the_app_refuses_to_change_or_delete_an_audit_row(app: Flask, new_school
         with pytest.raises(AuditLogIsAppendOnly):
             session.flush()
         session.rollback()
-    with app_session(app) as session, tenant_context(session, new_school.id):
-        with pytest.raises(AuditLogIsAppendOnly):
-            session.execute(update(AuditEvent).values(reason="改"))
+    with (
+        app_session(app) as session,
+        tenant_context(session, new_school.id),
+        pytest.raises(AuditLogIsAppendOnly),
+    ):
+        session.execute(update(AuditEvent).values(reason="改"))
     assert [row.reason for row in chain_of(app, new_school)] == ["第0次", "第1次"]
 
 
