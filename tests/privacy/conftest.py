@@ -34,3 +34,29 @@ def new_school(app: Flask, transaction: None) -> NewSchool:
         session.flush()
         assert session.scalar(select(Tenant.id).where(Tenant.slug == "xinjian")) == tenant.id
         return NewSchool(tenant.id, tenant.slug)
+
+
+def post(client, url: str, data: dict, **kwargs):  # noqa: ANN001, ANN201
+    """A form sent as a browser sends it, with the page's CSRF token."""
+    from tests.helpers import csrf_token
+
+    return client.post(url, data={"csrf_token": csrf_token(client, "/me"), **data}, **kwargs)
+
+
+def user_id(app: Flask, phone: str) -> int:
+    with app_session(app) as session:
+        return find_user_by_phone(session, phone).id
+
+
+def child_in(app: Flask, class_name: str, index: int = 0, slug: str = "yangguang") -> dict:
+    """A child on the roll of that class of a demo school, by the order they were entered."""
+    from webapp.children.models import Child, SchoolClass
+
+    with app_session(app, slug) as session:
+        child = session.scalars(
+            select(Child)
+            .join(SchoolClass, SchoolClass.id == Child.class_id)
+            .where(SchoolClass.name == class_name)
+            .order_by(Child.id)
+        ).all()[index]
+        return {"id": child.id, "name": child.name, "class_id": child.class_id}
