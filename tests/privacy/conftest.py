@@ -36,7 +36,7 @@ def new_school(app: Flask, transaction: None) -> NewSchool:
         return NewSchool(tenant.id, tenant.slug)
 
 
-def post(client, url: str, data: dict, **kwargs):  # noqa: ANN001, ANN201
+def post(client, url: str, data: dict, **kwargs):
     """A form sent as a browser sends it, with the page's CSRF token."""
     from tests.helpers import csrf_token
 

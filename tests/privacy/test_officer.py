@@ -43,17 +43,20 @@ def test_a_school_without_an_officer_shows_why_no_child_can_be_entered(
 def test_the_service_refuses_a_child_in_a_school_without_an_officer(
     app: Flask, new_school: NewSchool
 ) -> None:
-    with app_session(app) as session, tenant_context(session, new_school.id):
-        with pytest.raises(NoProtectionOfficer):
-            register_child(
-                session,
-                actor_id=None,
-                name="张小雨",
-                gender=Gender.FEMALE,
-                birth_date=date(2018, 3, 4),
-                school_class=None,
-                parents={ParentRelation.FATHER: {"situation": ParentSituation.WORKING_AWAY}},
-            )
+    with (
+        app_session(app) as session,
+        tenant_context(session, new_school.id),
+        pytest.raises(NoProtectionOfficer),
+    ):
+        register_child(
+            session,
+            actor_id=None,
+            name="张小雨",
+            gender=Gender.FEMALE,
+            birth_date=date(2018, 3, 4),
+            school_class=None,
+            parents={ParentRelation.FATHER: {"situation": ParentSituation.WORKING_AWAY}},
+        )
 
 
 def test_once_the_principal_names_an_officer_children_can_be_entered(
