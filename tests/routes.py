@@ -28,6 +28,7 @@ from webapp.core.org import Tenant
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.families.models import GuardianMeeting, MeetingPhoto
 from webapp.incidents.models import Agreement, Incident, IncidentStep
+from webapp.privacy.models import AccessGrant, Consent, PrivacyAlert
 from webapp.reports.archive import Table
 from webapp.room.models import Room, RoomAction, RoomHours
 from webapp.safety.models import BedAssignment, DormRoom, Leave, RollCallMark, SafetyAlert
@@ -80,6 +81,9 @@ ID_PARAMETERS = {
     "incident_id": (Incident, "id"),
     "step_id": (IncidentStep, "id"),
     "agreement_id": (Agreement, "id"),
+    "grant_id": (AccessGrant, "id"),
+    "privacy_alert_id": (PrivacyAlert, "id"),
+    "consent_id": (Consent, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

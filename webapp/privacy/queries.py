@@ -78,9 +78,12 @@ def officer(session: Session) -> ProtectionOfficer | None:
     )
 
 
+def officer_user_id(session: Session) -> int | None:
+    return session.scalar(select(ProtectionOfficer.user_id).limit(1))
+
+
 def is_officer(session: Session, user_id: int) -> bool:
-    named = officer(session)
-    return named is not None and named.user_id == user_id
+    return officer_user_id(session) == user_id
 
 
 def members(session: Session) -> list[User]:

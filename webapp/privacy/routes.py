@@ -160,11 +160,11 @@ def _decide(grant_id: int, *, approve: bool) -> Response:
     return redirect(url_for(".index"), code=303)
 
 
-@bp.route("/alerts/<int:alert_id>/seen", methods=("POST",))
+@bp.route("/alerts/<int:privacy_alert_id>/seen", methods=("POST",))
 @permission_required("privacy.overview")
-def alert_seen(alert_id: int) -> Response:
+def alert_seen(privacy_alert_id: int) -> Response:
     officer_only()
-    alert = db.session.get(PrivacyAlert, alert_id)
+    alert = db.session.get(PrivacyAlert, privacy_alert_id)
     if alert is None:
         abort(404)
     if DecisionForm().validate_on_submit():

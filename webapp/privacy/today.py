@@ -20,10 +20,10 @@ class PrivacyPanel:
 
 
 def panel(session: Session, user_id: int, roles: frozenset[Role]) -> PrivacyPanel | None:
-    named = queries.officer(session)
+    named = queries.officer_user_id(session)
     if named is None:
         return PrivacyPanel([], [], officer_missing=True) if Role.PRINCIPAL in roles else None
-    if named.user_id != user_id:
+    if named != user_id:
         return None
     alerts, waiting = queries.unseen_alerts(session, limit=10), queries.waiting_grants(session)
     return PrivacyPanel(alerts, waiting) if alerts or waiting else None
