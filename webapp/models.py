@@ -46,6 +46,7 @@ from webapp.incidents.models import (
 )
 from webapp.privacy.models import (
     AccessGrant,
+    ChildRetention,
     Consent,
     PrivacyAlert,
     ProbeHit,
@@ -97,6 +98,7 @@ __all__ = [
     "CarePhoto",
     "CareRecord",
     "Child",
+    "ChildRetention",
     "ChildStatusChange",
     "ChildTransfer",
     "Consent",

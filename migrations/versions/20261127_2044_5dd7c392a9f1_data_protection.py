@@ -1,4 +1,4 @@
-"""data protection: the officer, access grants, alerts, consents; the audit log hash-chained
+"""data protection: the officer, access grants, alerts, consents, retention; the audit log chained
 
 The audit rows already there are chained per tenant in id order (the hash function is frozen
 here: the app's webapp.core.audit.canonical must give the same text), then the log is made
@@ -114,6 +114,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['withdrawn_recorded_by_id'], ['user.id'], name=op.f('fk_consent_withdrawn_recorded_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consent')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_consent_tenant_id_id'))
+    )
+    op.create_table('child_retention',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('child_id', sa.Integer(), nullable=False),
+    sa.Column('hold_reason', sa.Text(), nullable=True),
+    sa.Column('hold_by_id', sa.Integer(), nullable=True),
+    sa.Column('hold_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['hold_by_id'], ['user.id'], name=op.f('fk_child_retention_hold_by_id_user')),
+    sa.ForeignKeyConstraint(['tenant_id', 'child_id'], ['child.tenant_id', 'child.id'], name=op.f('fk_child_retention_tenant_id_child_id_child')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_child_retention_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_child_retention')),
+    sa.UniqueConstraint('tenant_id', 'child_id', name=op.f('uq_child_retention_tenant_id_child_id')),
+    sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_child_retention_tenant_id_id'))
     )
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consent_tenant_id_child_id_kind_withdrawn_on'), ['tenant_id', 'child_id', 'kind', 'withdrawn_on'], unique=False)
@@ -235,6 +250,7 @@ def downgrade():
         batch_op.drop_column('prev_hash')
         batch_op.drop_column('seq')
 
+    op.drop_table('child_retention')
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consent_tenant_id_child_id_kind_withdrawn_on'))
 

@@ -43,3 +43,55 @@ def audit_verify(slug: str | None) -> None:
     db.session.rollback()
     if broken:
         raise SystemExit(1)
+
+
+@click.command("retention-anonymise")
+@click.option("--tenant", "slug", help="Only this school (its slug).")
+@click.option("--dry-run", is_flag=True, help="Count the cards due, change nothing.")
+def retention_anonymise(slug: str | None, dry_run: bool) -> None:
+    """Anonymise the cards of children who left more than three years ago (not on hold)."""
+    from webapp.core.files import delete_file
+    from webapp.core.i18n import local_today
+    from webapp.core.tenancy import tenant_context
+    from webapp.privacy import retention
+
+    statement = select(Tenant.id, Tenant.slug).order_by(Tenant.id)
+    if slug:
+        statement = statement.where(Tenant.slug == slug)
+    for tenant_id, tenant_slug in db.session.execute(statement).all():
+        with tenant_context(db.session, tenant_id):
+            cards = retention.due(db.session, local_today())
+            photos = []
+            if not dry_run:
+                for child in cards:
+                    photos += retention.anonymise(db.session, child)
+        verb = "due" if dry_run else "anonymised"
+        click.echo(f"{tenant_slug}: {len(cards)} cards {verb}")
+        if dry_run:
+            db.session.rollback()
+            continue
+        db.session.commit()
+        for photo in photos:
+            delete_file(tenant_id, photo)
+
+
+@click.command("retention-hold")
+@click.argument("slug")
+@click.argument("child_id", type=int)
+@click.argument("reason")
+def retention_hold(slug: str, child_id: int, reason: str) -> None:
+    """Keep a child's card whole past the retention period (a dispute, an open case)."""
+    from webapp.core.tenancy import tenant_context
+    from webapp.privacy import retention
+
+    tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+    if tenant_id is None:
+        raise click.ClickException(f"no school with the slug {slug!r}")
+    with tenant_context(db.session, tenant_id):
+        from webapp.children.models import Child
+
+        if db.session.get(Child, child_id) is None:
+            raise click.ClickException("no such child in that school")
+        retention.place_hold(db.session, child_id, reason=reason, actor_id=None)
+    db.session.commit()
+    click.echo(f"{slug}: card {child_id} on hold")

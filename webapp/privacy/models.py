@@ -165,3 +165,19 @@ class Consent(TenantScoped, Base):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_on is None
+
+
+class ChildRetention(TenantScoped, Base):
+    """A card's retention (保存期限): a hold that keeps it whole, or when it was anonymised."""
+
+    __tablename__ = "child_retention"
+    __table_args__ = tenant_keys(
+        tenant_fk("child_id", "child"),
+        UniqueConstraint("tenant_id", "child_id"),
+    )
+
+    child_id: Mapped[int]
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    hold_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    hold_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]
