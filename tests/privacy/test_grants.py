@@ -122,8 +122,8 @@ def test_a_health_grant_lets_a_volunteer_reveal_health_of_a_paired_child_only(
     log_in(client, VOLUNTEER_PHONE)
     reveal = f"/s/yangguang/children/{paired['id']}/reveal"
     form = {"field": "child.allergies", "reason": "safety"}
-    assert post(client, reveal, form).status_code == 404
-    assert post(client, reveal, {**form, "field": "child.id_number"}).status_code == 404
+    assert post(client, reveal, form).status_code == 403
+    assert post(client, reveal, {**form, "field": "child.id_number"}).status_code == 403
     ask(client, {"kind": "fields", "category": "health", "days": 1, "reason": "春游需要了解过敏"})
     (grant_id,) = grant_ids(app, user_id(app, VOLUNTEER_PHONE))
     post(officer_client(app), f"/s/yangguang/privacy/grants/{grant_id}/approve", {})
@@ -131,7 +131,7 @@ def test_a_health_grant_lets_a_volunteer_reveal_health_of_a_paired_child_only(
     response = post(client, reveal, form)
     assert response.status_code == 200
     assert "青霉素" in text_of(response)
-    assert post(client, reveal, {**form, "field": "child.id_number"}).status_code == 404
+    assert post(client, reveal, {**form, "field": "child.id_number"}).status_code == 403
 
 
 def test_the_thirty_first_reveal_of_a_day_is_refused_and_the_officer_told(

@@ -41,7 +41,7 @@ from webapp.core.db import utcnow, writes_on_get
 from webapp.core.files import NotAnImage, load_photo
 from webapp.core.htmx import is_htmx_request, render
 from webapp.core.i18n import local_today
-from webapp.core.permissions import permission_required
+from webapp.core.permissions import can, permission_required
 from webapp.extensions import db
 from webapp.incidents.access import audit_actor_label
 from webapp.privacy import queries as privacy_queries
@@ -413,7 +413,7 @@ def reveal(child_id: int) -> Response:
         category = privacy_queries.category_of(field.subject, field.attribute)
         grant = privacy_queries.field_grant(db.session, current_user.id, category, utcnow())
         if grant is None:
-            abort(404)
+            abort(404 if can("children.reveal") else 403)
     shown = None
     status = 200
     if form.validate_on_submit():
