@@ -35,13 +35,13 @@ class OfficerForm(BaseForm):
 class GrantRequestForm(BaseForm):
     kind = RadioField(
         _l("What do you need?"),
-        choices=options((kind.value, kind.label) for kind in GrantKind),
+        choices=options(GrantKind.choices()),
         validators=[InputRequired(message=_l("Choose what you need."))],
     )
     class_id = SelectField(_l("Class"), coerce=lambda v: int(v) if v else None)
     category = SelectField(
         _l("Kind of field"),
-        choices=options([("", "—")] + [(c.value, c.label) for c in FieldCategory]),
+        choices=options([("", "—"), *FieldCategory.choices()]),
         validators=[Optional()],
     )
     days = IntegerField(
@@ -83,7 +83,7 @@ class DecisionForm(BaseForm):
 class ConsentForm(BaseForm):
     kind = SelectField(
         _l("Consent to"),
-        choices=options((k.value, k.label) for k in ConsentKind),
+        choices=options(ConsentKind.choices()),
         validators=[DataRequired(message=_l("Choose what the consent covers."))],
     )
     given_by = StringField(
@@ -96,7 +96,7 @@ class ConsentForm(BaseForm):
     )
     method = SelectField(
         _l("How"),
-        choices=options((m.value, m.label) for m in ConsentMethod),
+        choices=options(ConsentMethod.choices()),
         validators=[DataRequired(message=_l("Choose how it was given."))],
     )
     form_reference = StringField(
