@@ -91,3 +91,11 @@ def forms_in(html: str) -> list[dict]:
     collector = FormCollector()
     collector.feed(html)
     return collector.forms
+
+
+def purge_audit(session, statement) -> None:
+    """Delete audit rows a test made for real (the log is otherwise append-only)."""
+    from webapp.core.audit import purging
+
+    with purging(session):
+        session.execute(statement)

@@ -30,6 +30,7 @@ from webapp.families.models import GuardianMeeting, MeetingPhoto
 from webapp.incidents.models import Agreement, Incident, IncidentStep
 from webapp.oversight.models import OversightGrant
 from webapp.oversight.snapshot_models import RosterSnapshot
+from webapp.privacy.models import AccessGrant, Consent, PrivacyAlert
 from webapp.reports.archive import Table
 from webapp.room.models import Room, RoomAction, RoomHours
 from webapp.safety.models import BedAssignment, DormRoom, Leave, RollCallMark, SafetyAlert
@@ -84,8 +85,11 @@ ID_PARAMETERS = {
     "step_id": (IncidentStep, "id"),
     "agreement_id": (Agreement, "id"),
     "snapshot_id": (RosterSnapshot, "id"),
-    "grant_id": (OversightGrant, "id"),
+    "oversight_grant_id": (OversightGrant, "id"),
     "user_id": (Membership, "user_id"),
+    "grant_id": (AccessGrant, "id"),
+    "privacy_alert_id": (PrivacyAlert, "id"),
+    "consent_id": (Consent, "id"),
 }
 # path parameters that name a part of a page rather than a row: every value is tried
 FIXED_PARAMETERS = {

@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.oversight import assessment_routes, snapshot_routes
     from webapp.oversight.grant_routes import bp as oversight_grants_bp
     from webapp.oversight.routes import bp as unit_home_bp
+    from webapp.privacy.routes import bp as privacy_bp
     from webapp.reports.coverage_routes import bp as coverage_history_bp
     from webapp.reports.dashboard_routes import bp as dashboard_bp
     from webapp.reports.routes import bp as reports_bp
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         oversight_grants_bp,
         offline_pack_bp,
         members_bp,
+        privacy_bp,
     ]
     school_pages += [snapshot_routes.school_bp, assessment_routes.school_bp]
     app.register_blueprint(school_scope(school_pages))

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.privacy.cli import audit_verify, retention_anonymise, retention_hold
 
 
 def register(app: Flask) -> None:
@@ -14,6 +15,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_school)
     app.cli.add_command(add_member)
     app.cli.add_command(demo_code)
+    app.cli.add_command(audit_verify)
+    app.cli.add_command(retention_anonymise)
+    app.cli.add_command(retention_hold)
 
 
 @click.command("demo-code")

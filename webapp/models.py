@@ -51,6 +51,14 @@ from webapp.oversight.assessment_models import (
 )
 from webapp.oversight.models import OversightGrant
 from webapp.oversight.snapshot_models import RosterSnapshot
+from webapp.privacy.models import (
+    AccessGrant,
+    ChildRetention,
+    Consent,
+    PrivacyAlert,
+    ProbeHit,
+    ProtectionOfficer,
+)
 from webapp.reports.models import MonthlyReport, TermDocument
 from webapp.room.models import Room, RoomAction, RoomHours, SignIn
 from webapp.safety.models import (
@@ -80,6 +88,7 @@ from webapp.transport.models import (
 )
 
 __all__ = [
+    "AccessGrant",
     "ActivityParticipant",
     "Agreement",
     "AssessmentCriterion",
@@ -99,8 +108,10 @@ __all__ = [
     "CarePhoto",
     "CareRecord",
     "Child",
+    "ChildRetention",
     "ChildStatusChange",
     "ChildTransfer",
+    "Consent",
     "Dismissal",
     "DormCheck",
     "DormMark",
@@ -128,6 +139,9 @@ __all__ = [
     "Parent",
     "PickupRefusal",
     "PlanReview",
+    "PrivacyAlert",
+    "ProbeHit",
+    "ProtectionOfficer",
     "Release",
     "RollCall",
     "RollCallMark",

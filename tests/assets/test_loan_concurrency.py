@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 
 from tests.assets.conftest import BASE, children_of, item_of
 from tests.conftest import app_session
-from tests.helpers import copy_login, csrf_token, log_in
+from tests.helpers import copy_login, csrf_token, log_in, purge_audit
 from webapp.assets.models import AssetEvent, Loan
 from webapp.core.audit import AuditEvent
 from webapp.core.tenancy import ALL_TENANTS
@@ -52,10 +52,11 @@ def book(app: Flask) -> Iterator[dict]:
         session.execute(
             delete(AssetEvent).where(AssetEvent.loan_id.in_(ids)).execution_options(**EVERY_SCHOOL)
         )
-        session.execute(
+        purge_audit(
+            session,
             delete(AuditEvent)
             .where(AuditEvent.subject == "asset_loan", AuditEvent.subject_id.in_(ids))
-            .execution_options(**EVERY_SCHOOL)
+            .execution_options(**EVERY_SCHOOL),
         )
         session.execute(delete(Loan).where(Loan.id.in_(ids)).execution_options(**EVERY_SCHOOL))
 

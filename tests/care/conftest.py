@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import delete
 
 from tests.conftest import app_session
+from tests.helpers import purge_audit
 from webapp.care.models import CareAlert, CarePhoto, CareRecord
 from webapp.core.audit import AuditEvent
 from webapp.core.tenancy import ALL_TENANTS
@@ -27,8 +28,9 @@ def without_demo_care(app: Flask, transaction: None) -> None:
         )
         session.execute(delete(CareRecord).execution_options(**every_school))
         # Their log goes too: a new record may take a freed id (SQLite reuses them).
-        session.execute(
+        purge_audit(
+            session,
             delete(AuditEvent)
             .where(AuditEvent.subject == "care_record")
-            .execution_options(**every_school)
+            .execution_options(**every_school),
         )

@@ -51,6 +51,7 @@ from webapp.children.service import change_status, create_class, register_child
 from webapp.core.org import Tenant, TenantKind
 from webapp.core.tenancy import tenant_context
 from webapp.extensions import db
+from webapp.privacy.models import ProtectionOfficer
 from webapp.tenants.models import SchoolYear, Term
 
 TERM_STARTS, TERM_ENDS = date(2026, 9, 1), date(2027, 1, 22)
@@ -174,7 +175,11 @@ def school(app: Flask, transaction: None) -> Iterator[School]:
                 ]
             )
             session.flush()
-            yield School(session)
+            school = School(session)
+            # No child can be entered before the school names its protection officer.
+            session.add(ProtectionOfficer(user_id=school.person("保护负责人").id))
+            session.flush()
+            yield school
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 
 from tests.care.people import COUNSELLOR_PHONE, add_member, class_children, post, switch_to
 from tests.conftest import app_session
-from tests.helpers import copy_login, csrf_token, log_in, text_of
+from tests.helpers import copy_login, csrf_token, log_in, purge_audit, text_of
 from webapp.care.models import IndividualPlan, PlanReview
 from webapp.core.audit import AuditAction, AuditEvent
 from webapp.core.i18n import local_today
@@ -210,10 +210,11 @@ def test_ten_identical_posts_at_once_start_one_plan(app: Flask) -> None:
                 .where(IndividualPlan.uid == uuid.UUID(form["uid"]))
                 .execution_options(**{ALL_TENANTS: True})
             ).all()
-            session.execute(
+            purge_audit(
+                session,
                 delete(AuditEvent)
                 .where(AuditEvent.subject == "individual_plan", AuditEvent.subject_id.in_(ids))
-                .execution_options(**{ALL_TENANTS: True})
+                .execution_options(**{ALL_TENANTS: True}),
             )
             session.execute(
                 delete(IndividualPlan)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from tests.children.test_card import post
 from tests.children.test_transfer import (
@@ -20,7 +20,7 @@ from tests.children.test_transfer import (
     waiting_transfer_id,
 )
 from tests.conftest import app_session
-from tests.helpers import log_in, text_of
+from tests.helpers import log_in, purge_audit, text_of
 from webapp.auth.models import User
 from webapp.auth.service import find_user_by_phone
 from webapp.care import service
@@ -509,12 +509,12 @@ def test_taps_at_the_same_moment_make_one_pairing(app: Flask) -> None:
                     Pairing.child_id == child["id"], Pairing.kind == PairingKind.VOLUNTEER
                 )
             ).all()
-            for event in session.scalars(
-                select(AuditEvent).where(
+            purge_audit(
+                session,
+                delete(AuditEvent).where(
                     AuditEvent.subject == "pairing",
                     AuditEvent.subject_id.in_([p.id for p in made]),
-                )
-            ):
-                session.delete(event)
+                ),
+            )
             for pairing in made:
                 session.delete(pairing)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from tests.care.test_talk import child_of, talk, talk_url, talks_of
 from tests.conftest import app_session
-from tests.helpers import copy_login, log_in
+from tests.helpers import copy_login, log_in, purge_audit
 from webapp.care.models import CareAlert, CareRecord
 from webapp.core.audit import AuditEvent
 from webapp.core.tenancy import ALL_TENANTS
@@ -50,10 +50,11 @@ def test_twenty_identical_posts_at_once_make_one_talk(app: Flask) -> None:
                 session.execute(
                     delete(table).where(column.in_(ids)).execution_options(**{ALL_TENANTS: True})
                 )
-            session.execute(
+            purge_audit(
+                session,
                 delete(AuditEvent)
                 .where(AuditEvent.subject == "care_record", AuditEvent.subject_id.in_(ids))
-                .execution_options(**{ALL_TENANTS: True})
+                .execution_options(**{ALL_TENANTS: True}),
             )
             session.execute(
                 delete(CareRecord)

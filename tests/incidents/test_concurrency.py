@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from tests.conftest import app_session
 from tests.helpers import copy_login, log_in
 from tests.incidents.conftest import BASE, WANG_LI, class_children, incident_form
-from webapp.core.audit import AuditEvent
+from webapp.core.audit import AuditEvent, purging
 from webapp.core.tenancy import ALL_TENANTS
 from webapp.incidents.models import Incident, IncidentChild, IncidentStep
 
@@ -64,4 +64,5 @@ def test_ten_identical_reports_at_once_make_one_incident(app: Flask) -> None:
                 statement = delete(model).where(column.in_(ids))
                 if model is AuditEvent:
                     statement = statement.where(AuditEvent.subject == "incident")
-                session.execute(statement.execution_options(**EVERY_SCHOOL))
+                with purging(session):
+                    session.execute(statement.execution_options(**EVERY_SCHOOL))

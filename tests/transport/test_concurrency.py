@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from tests.conftest import app_session
-from tests.helpers import copy_login, csrf_token, log_in
+from tests.helpers import copy_login, csrf_token, log_in, purge_audit
 from tests.transport.people import KG, PICKUPS, kids_of, new_uid
 from webapp.core.audit import AuditEvent
 from webapp.core.tenancy import ALL_TENANTS
@@ -70,10 +70,11 @@ def test_twenty_taps_at_once_on_one_child_keep_one_release(
                 .where(Release.child_id == kid.id, Release.day == on_demo_day)
                 .execution_options(**every_school)
             ).all()
-            session.execute(
+            purge_audit(
+                session,
                 delete(AuditEvent)
                 .where(AuditEvent.subject == "pickup_release", AuditEvent.subject_id.in_(ids))
-                .execution_options(**every_school)
+                .execution_options(**every_school),
             )
             session.execute(
                 delete(Release).where(Release.id.in_(ids)).execution_options(**every_school)

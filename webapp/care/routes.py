@@ -10,6 +10,7 @@ participants, shown beside the timeline.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
@@ -31,6 +32,8 @@ from webapp.core.htmx import render, wants_partial
 from webapp.core.i18n import local_today
 from webapp.core.permissions import can, permission_required
 from webapp.extensions import db
+from webapp.privacy.models import ConsentKind
+from webapp.privacy.queries import without_consent
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 
@@ -85,7 +88,7 @@ def new_record(kind: str) -> Response:
     if not may_record(spec.kind, access, g.roles):
         abort(404)
     form = spec.form(**spec.form_options(child))
-    if form.validate_on_submit():
+    if form.validate_on_submit() and photos_allowed(form, [child]):
         try:
             saved = service.record_care(
                 db.session,
@@ -113,6 +116,24 @@ def new_record(kind: str) -> Response:
         form=form,
         **entry_context(spec, child, access),
     )
+
+
+def photos_allowed(form: Any, children: list[Child]) -> bool:
+    """Photos only of children whose guardian agreed to photos; else the form says who not."""
+    if not getattr(form, "shrunk_photos", None):
+        return True
+    refused = without_consent(db.session, [c.id for c in children], ConsentKind.PHOTOS)
+    if not refused:
+        return True
+    names = "、".join(c.name for c in children if c.id in refused)
+    form.photos.errors.append(
+        _(
+            "No consent to photos for %(names)s: the guardian has not agreed. Save without "
+            "photos, or record the consent on the card first.",
+            names=names,
+        )
+    )
+    return False
 
 
 def saved_response(spec: KindSpec, child: Child, record: CareRecord) -> Response:
@@ -387,7 +408,9 @@ def new_activity() -> Response:
         return render("care/activity_new.html", classes=classes, school_class=None)
     children = queries.class_children(db.session, school_class, current_user.id, g.roles)
     form = ActivityForm(children=children)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and photos_allowed(
+        form, [c for c in children if c.id in set(form.participant_ids())]
+    ):
         saved = service.record_activity(
             db.session,
             uid=form.uid_value,

@@ -20,6 +20,7 @@ from webapp.core.htmx import render
 from webapp.core.i18n import SCHOOL_TIMEZONE, local_today
 from webapp.core.permissions import can, permission_required
 from webapp.extensions import db
+from webapp.privacy.queries import NoProtectionOfficer, officer
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
 
@@ -54,6 +55,8 @@ def recent_batches() -> list[ImportBatch]:
 @bp.route("/", methods=("GET", "POST"))
 @permission_required("children.import")
 def upload() -> Response:
+    if officer(db.session) is None:
+        return render("privacy/officer_needed.html", status=409)
     classes = importable_classes()
     form = UploadForm(
         classes=classes,
@@ -129,6 +132,10 @@ def confirm(batch_uid: uuid.UUID) -> Response:
         db.session.rollback()
         flash(conflict.message + " " + _("Nothing was imported; upload the file again."), "error")
         return redirect(url_for(".batch", batch_uid=batch_uid), code=303)
+    except NoProtectionOfficer as missing:
+        db.session.rollback()
+        flash(str(missing.message), "error")
+        return redirect(url_for("school.privacy.index"), code=303)
     db.session.commit()
     if imported:
         flash(

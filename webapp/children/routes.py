@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from webapp.auth.step_up import step_up_required
 from webapp.care.kinds import contact_after_call
 from webapp.children import queries, service, transfers
-from webapp.children.access import Access, access_to, may_call, may_edit, may_reveal
+from webapp.children.access import (
+    Access,
+    access_to,
+    may_call,
+    may_edit,
+    may_reveal,
+    note_grant_use,
+)
 from webapp.children.disclosure import field_label, fields_of, phone_of, resolve
 from webapp.children.forms import (
     CallForm,
@@ -29,13 +38,15 @@ from webapp.children.forms import (
 from webapp.children.models import Child, ChildStatus, Guardian, ParentRelation, ThreeSpecial
 from webapp.core import audit
 from webapp.core.audit import AuditAction
-from webapp.core.db import writes_on_get
+from webapp.core.db import utcnow, writes_on_get
 from webapp.core.files import NotAnImage, load_photo
 from webapp.core.htmx import is_htmx_request, render
 from webapp.core.i18n import local_today
-from webapp.core.permissions import permission_required
+from webapp.core.permissions import can, permission_required
 from webapp.extensions import db
 from webapp.incidents.access import audit_actor_label
+from webapp.privacy import queries as privacy_queries
+from webapp.privacy import service as privacy_service
 
 bp = Blueprint("children", __name__, url_prefix="/children")
 
@@ -89,6 +100,8 @@ def index() -> Response:
 @bp.route("/new", methods=("GET", "POST"))
 @permission_required("children.create")
 def new() -> Response:
+    if privacy_queries.officer(db.session) is None:
+        return render("privacy/officer_needed.html", status=409)
     classes = queries.visible_classes(db.session, current_user.id, g.roles)
     form = IdentityForm(classes=classes, class_id=request.args.get("class_id", type=int))
     if form.validate_on_submit():
@@ -124,6 +137,10 @@ def card(child_id: int) -> Response:
         service.record_disclosure(
             db.session, child, AuditAction.VIEW, actor_id=current_user.id, field=""
         )
+        privacy_service.note_card_view(db.session, current_user.id)
+    family_withheld = privacy_queries.family_withheld(
+        db.session, child.id, full_card=access == Access.FULL, roles=g.roles
+    )
     response = render(
         "children/card.html",
         child=child,
@@ -133,7 +150,14 @@ def card(child_id: int) -> Response:
         child_fields_for=fields_of,
         may_edit=may_edit(access, g.roles),
         may_reveal=may_reveal(access, g.roles),
-        may_call=may_call(access, g.roles),
+        may_call=may_call(access, g.roles) and not family_withheld,
+        family_withheld=family_withheld,
+        consents=privacy_queries.consents_in_force(db.session, child.id)
+        if access >= Access.PAIRING
+        else [],
+        granted_fields=privacy_queries.granted_field_names(db.session, current_user.id)
+        if access == Access.PAIRING
+        else frozenset(),
         gaps=queries.archive_gaps(child) if access == Access.FULL else [],
         today=local_today(),
         **_transfer_context(child, access),
@@ -377,16 +401,32 @@ def change_status(child_id: int) -> Response:
 
 
 @bp.route("/<int:child_id>/reveal", methods=("GET", "POST"))
-@permission_required("children.reveal")
+@permission_required("children.view")  # children.reveal, or a field grant: checked below
 @step_up_required
 def reveal(child_id: int) -> Response:
-    child, access = load_child(child_id, Access.FULL)
+    child, access = load_child(child_id, Access.PAIRING)
     form = RevealForm(field=request.args.get("field", ""))
     field = resolve(child, form.field.data or "")
-    if field is None or not may_reveal(access, g.roles):
+    if field is None:
         abort(404)
+    grant = None
+    if not may_reveal(access, g.roles):
+        # Beyond the role: a grant of this kind of field, in force, lets a paired carer see it.
+        category = privacy_queries.category_of(field.subject, field.attribute)
+        grant = privacy_queries.field_grant(db.session, current_user.id, category, utcnow())
+        if grant is None:
+            abort(404 if can("children.reveal") else 403)
     shown = None
+    status = 200
     if form.validate_on_submit():
+        try:
+            privacy_service.check_reveal_allowed(db.session, current_user.id)
+        except privacy_service.RevealLimitReached:
+            db.session.commit()  # the officer's alert stays
+            form.reason.errors.append(REVEAL_LIMIT_MESSAGE)
+            return _reveal_page(form, child, field, None, status=429)
+        if grant is not None:
+            note_grant_use(grant.id, child.id)
         service.record_disclosure(
             db.session,
             child,
@@ -399,6 +439,20 @@ def reveal(child_id: int) -> Response:
         )
         db.session.commit()
         shown = field.shown
+    elif form.errors:
+        status = 422
+    return _reveal_page(form, child, field, shown, status=status)
+
+
+REVEAL_LIMIT_MESSAGE = _l(
+    "You have revealed 30 fields today, the most a day allows. The school's protection officer "
+    "has been told; ask them if you need more."
+)
+
+
+def _reveal_page(
+    form: RevealForm, child: Child, field: Any, shown: str | None, *, status: int
+) -> Response:
     partial = "children/_revealed.html" if shown is not None else "children/_reveal_form.html"
     return render(
         "children/reveal.html",
@@ -408,7 +462,7 @@ def reveal(child_id: int) -> Response:
         child=child,
         field=field,
         shown=shown,
-        status=422 if form.errors else 200,
+        status=status,
     )
 
 
@@ -420,6 +474,10 @@ def call(child_id: int) -> Response:
     person = phone_of(child, form.person.data or "") if form.validate_on_submit() else None
     if person is None or not may_call(access, g.roles):
         abort(404)
+    if privacy_queries.family_withheld(
+        db.session, child.id, full_card=access == Access.FULL, roles=g.roles
+    ):
+        abort(404)  # the guardian has not agreed to share the family with volunteers
     subject, subject_id, name, phone = person
     service.record_disclosure(
         db.session,

@@ -28,6 +28,7 @@ from webapp.core import audit
 from webapp.core.audit import AuditAction
 from webapp.core.cn import name_search_keys
 from webapp.core.files import store_photo
+from webapp.privacy.queries import require_officer
 
 
 class DuplicateIdNumber(ValueError):
@@ -98,6 +99,7 @@ def register_children(
 ) -> list[Child]:
     """New cards (from new_card) with their guardians, in two flushes however many there are:
     a roster of a thousand children imports in about a second."""
+    require_officer(session)
     id_numbers = [child.id_number for child, _guardians in cards if child.id_number]
     existing = find_by_id_numbers(session, id_numbers)
     if existing:

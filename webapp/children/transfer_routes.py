@@ -42,6 +42,7 @@ from webapp.core.htmx import render
 from webapp.core.i18n import local_today, long_date
 from webapp.core.permissions import can, permission_required
 from webapp.extensions import db
+from webapp.privacy.queries import NoProtectionOfficer
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
@@ -217,6 +218,10 @@ def accept(transfer_id: int) -> Response:
             return redirect(url_for(".index"), code=303)
         except service.DuplicateIdNumber as duplicate:
             form.class_id.errors.append(duplicate_message(duplicate.existing))
+        except NoProtectionOfficer as missing:
+            db.session.rollback()
+            flash(str(missing.message), "error")
+            return redirect(url_for("school.privacy.index"), code=303)
         else:
             db.session.commit()
             flash(

@@ -106,3 +106,8 @@ def prepare_document(data: bytes) -> tuple[bytes, str]:
         return shrink_photo(data), JPEG
     except NotAnImage as error:
         raise NotADocument(str(error)) from None
+
+
+def delete_file(tenant_id: int, file_uid: uuid.UUID) -> None:
+    """Remove a stored file for good (anonymisation, offboarding); a missing one is fine."""
+    (_directory(tenant_id) / f"{file_uid}.bin").unlink(missing_ok=True)

@@ -144,6 +144,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "assessment.own": LEADERS,
     # A unit's assessment of the schools below it: the scheme and the scores.
     "assessment.manage": UNIT_ROLES,
+    # Data protection: everyone sees who the officer is and may ask for a grant; the principal
+    # names the officer; who approves grants and reads alerts is the officer (privacy.routes).
+    "privacy.overview": SCHOOL_ROLES,
+    "privacy.name_officer": frozenset({Role.PRINCIPAL}),
+    "privacy.consent": LEADERS | CLASS_ROLES,
 }
 
 

@@ -68,6 +68,7 @@ from webapp.demo.people import (
     VILLAGES,
     WORK_PLACES,
 )
+from webapp.demo.privacy import load_consents, name_officers
 from webapp.demo.reports import load_reports
 from webapp.demo.room import load_room_demo
 from webapp.demo.safety import load_safety
@@ -441,6 +442,7 @@ def load_demo_data(session: Session) -> LoadReport:
     units = _load_units(session, report)
     tenants = _load_tenants(session, units, report)
     users = _load_staff(session, plan.staff, tenants, units, report)
+    name_officers(session, tenants, report)
     for tenant_slug, tenant in tenants.items():
         with tenant_context(session, tenant.id):
             term = _load_calendar(session, report)
@@ -456,6 +458,7 @@ def load_demo_data(session: Session) -> LoadReport:
                 child = children_by_class[class_name][index]
                 _pair(session, child, users[VOLUNTEER_PHONE], PairingKind.VOLUNTEER, report)
     _load_transfers(session, plan, tenants, users, report)
+    load_consents(session, tenants, report)
     load_care_records(session, plan, tenants, report)
     load_care_history(session, tenants, report)
     load_room_demo(session, tenants, report)

@@ -35,10 +35,10 @@ def index() -> Response:
     )
 
 
-@bp.route("/<int:grant_id>/decide", methods=("POST",))
+@bp.route("/<int:oversight_grant_id>/decide", methods=("POST",))
 @permission_required("oversight.decide_grants")
-def decide(grant_id: int) -> Response:
-    grant = db.get_or_404(OversightGrant, grant_id)  # another school's grant is not found
+def decide(oversight_grant_id: int) -> Response:
+    grant = db.get_or_404(OversightGrant, oversight_grant_id)  # another school's grant is not found
     form = DecisionForm()
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("approve", "refuse"):

@@ -23,6 +23,7 @@ from webapp.core.org import places_of
 from webapp.core.permissions import Role, can, permission_required
 from webapp.extensions import db
 from webapp.incidents import today as incidents_today
+from webapp.privacy import today as privacy_today
 from webapp.reports import today as reports_today
 from webapp.room import today as room_today
 from webapp.safety import today as safety_today
@@ -97,6 +98,7 @@ def today() -> Response:
         transport=transport_today.panel(db.session, current_user.id, g.roles, day, my_classes),
         incident_panel=incidents_today.panel(db.session, current_user.id, g.roles, utcnow()),
         monthly_reminder=reports_today.panel(db.session, current_user.id, g.roles, day),
+        privacy_panel=privacy_today.panel(db.session, current_user.id, g.roles),
         **care_work(day, school, teaches=bool(my_classes)),
     )
 

@@ -1,0 +1,1 @@
+"""Children's-data protection: the officer, access grants, alerts and consent records."""
