@@ -65,7 +65,7 @@ from webapp.tenants.models import SchoolYear, Term  # noqa: E402
 
 PER_SCALE = {"schools": 1_000, "children": 100_000, "talks": 5_000_000, "audit": 10_000_000}
 SLUG_PREFIX = "gen-"
-PHONE_PREFIX = "139"  # the demo's staff are 138…; generated staff 139 + their ordinal
+PHONE_PREFIX = "137"  # the demo staff are 138… and 139…; generated staff 137 + their ordinal
 CLASS_SIZE = 40
 HISTORY_DAYS = 365
 TOPICS = ["study", "daily_life", "feelings", "friends", "health", "safety", "family"]
