@@ -168,7 +168,7 @@ def main() -> None:
             "SHOUWANG_DATA_KEY": data_key,
             "BENCH_GZIP": "1",
         }
-        with gunicorn(env, 2, 1, Path(tmp) / "gunicorn.log") as port, sync_playwright() as pw:
+        with gunicorn(env, 2, 1, Path(tmp) / "gunicorn.log") as (port, _), sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
             )

@@ -58,6 +58,7 @@ from bench.http_ratio import (  # noqa: E402
     FAST_HASH,
     GUNICORN,
     SCHOOL,
+    TICKS,
     BenchError,
     HttpClient,
     class_list_html,
@@ -256,10 +257,25 @@ def sustained(step: dict[str, Any]) -> bool:
     )
 
 
+def server_ticks(master: int) -> int:
+    """CPU ticks used so far by the master's workers."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
 def print_step(step: dict[str, Any], label: str = "") -> None:
     verdict = "sustained" if sustained(step) else "NOT sustained"
+    cpu = step.get("server_cpu_ms_per_request")
     print(
-        f"offered {step['offered_rps']:>6.0f}/s achieved {step['achieved_rps']:>6.1f}/s  "
+        (f"server CPU {cpu:.1f} ms/request  " if cpu is not None else "")
+        + f"offered {step['offered_rps']:>6.0f}/s achieved {step['achieved_rps']:>6.1f}/s  "
         f"p50 {step['p50_ms']:>7.1f}  p95 {step['p95_ms']:>7.1f}  p99 {step['p99_ms']:>7.1f} ms"
         f"  errors {step['errors']}  {verdict}{label}"
     )
@@ -273,7 +289,10 @@ def print_step(step: dict[str, Any], label: str = "") -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int, threads: int, log: Path) -> Iterator[int]:
+def gunicorn(
+    env: dict[str, str], workers: int, threads: int, log: Path
+) -> Iterator[tuple[int, int]]:
+    """(port, master pid) of a gunicorn, stopped whatever happens."""
     port = free_port()
     command = [str(GUNICORN), "--workers", str(workers), "--threads", str(threads)]
     command += ["--worker-class", "gthread" if threads > 1 else "sync"]
@@ -292,7 +311,7 @@ def gunicorn(env: dict[str, str], workers: int, threads: int, log: Path) -> Iter
             if ok:
                 break
             time.sleep(0.2)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         try:
@@ -342,12 +361,16 @@ def main() -> None:
             f"{backend}, demo + gen_data S={args.scale}, gunicorn {args.workers} workers × "
             f"{args.threads} threads, {args.seconds:.0f} s per step, open loop"
         )
-        with gunicorn(env, args.workers, args.threads, Path(tmp) / "gunicorn.log") as port:
+        log = Path(tmp) / "gunicorn.log"
+        with gunicorn(env, args.workers, args.threads, log) as (port, master):
             sessions = login_sessions(port, args.sessions)
             load = Load(port, args.client_threads)
             load.run(20, 2, sessions)  # warm-up, not kept
             for rate in [float(r) for r in args.rates.split(",")]:
+                before = server_ticks(master)
                 step = summarise(rate, *load.run(rate, args.seconds, sessions))
+                used_ms = (server_ticks(master) - before) * 1000 / TICKS
+                step["server_cpu_ms_per_request"] = round(used_ms / int(rate * args.seconds), 2)
                 steps.append(step)
                 print_step(step)
                 if not sustained(step):
@@ -358,7 +381,12 @@ def main() -> None:
                 half = summarise(capacity / 2, *load.run(capacity / 2, args.seconds, sessions))
                 print_step(half, f"  (half of capacity {capacity:.0f}/s)")
             load.stop()
+    cpu = statistics.median(s["server_cpu_ms_per_request"] for s in steps)
     verdicts = targets(capacity, half)
+    verdicts.append(
+        f"server CPU {cpu:.1f} ms per mixed request: at most {2000 / cpu:.0f} requests/s on "
+        f"two idle cores (load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     for line in verdicts:
         print(line)
     out = ROOT / "bench" / "results"
@@ -374,6 +402,7 @@ def main() -> None:
         "load_average": os.getloadavg(),
         "steps": steps,
         "capacity_rps": capacity,
+        "server_cpu_ms_per_request": cpu,
         "half_capacity": half,
         "verdicts": verdicts,
     }
