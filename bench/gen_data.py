@@ -14,9 +14,9 @@ and inside a school a few teachers write most of the talks (Zipf weights over it
 are written with bulk Core inserts (executemany, --batch rows at a time). Each sealed value is
 sealed by the app's real cipher, once per row: AES-GCM binds a ciphertext to its row's uid, so
 a sealed value cannot be reused across rows; what is cached per distinct value is the work
-before it (pinyin keys of a name, blind indexes, topic lists). Everything but the ciphertexts
-(random nonces) is a pure function of --seed, --scale and --anchor (the "today" the records lead
-up to, Beijing date): checksum() proves it.
+around it (a name's pinyin search keys, the one password hash, the topic lists). Everything
+but the ciphertexts (random nonces) is a pure function of --seed, --scale and --anchor (the
+"today" the records lead up to, Beijing date): checksum() proves it.
 
 Generated staff log in with the demo password: the principal of school k (slug gen-0001 …)
 and its class teachers have phones from phone_of(); teachers() lists them. Prints rows/s per
