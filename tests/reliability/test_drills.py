@@ -8,11 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from bench import drills
-from tests.conftest import reset_postgresql
-from webapp.config import normalise_database_url
+from tests.bench.test_gen_data import database_url
 
 pytestmark = pytest.mark.reliability
 
@@ -68,13 +66,7 @@ def test_upgrade_from_the_previous_migration_keeps_the_data(
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="PostgreSQL not configured")
 def test_upgrade_from_the_previous_migration_keeps_the_data_on_postgresql(tmp_path: Path) -> None:
-    url = make_url(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
-    # the gen_data test's database: the suite's shared one is left alone
-    from tests.bench.test_gen_data import database_url
-
-    del url
-    generated = database_url("postgresql", tmp_path, 1)
-    reset_postgresql(generated)
-    result = drills.upgrade_drill(tmp_path, url=generated)
+    # the gen_data test's own database (created, schema reset): the suite's shared one stays
+    result = drills.upgrade_drill(tmp_path, url=database_url("postgresql", tmp_path, 1))
     assert result["rows_lost"] == {}
     assert result["login_after"]
