@@ -10,9 +10,10 @@ a client-made uid as the form sends it):
 - writers: --writers processes each send --records talks at once through 2 workers × 4 threads;
   every answer must be 303, the log free of "database is locked", and the rows exactly as many.
 - kill: one client keeps sending talks while gunicorn (master and workers) is killed with
-  SIGKILL --kills times and restarted; the client retries each talk with the same uid until it
-  is acknowledged. Every acknowledged talk must be there once, none twice, and
-  PRAGMA integrity_check must answer ok.
+  SIGKILL --kills times (each once the client has had an answer since the last restart, within
+  0.1 s of the next request going out) and restarted; the client retries each talk with the
+  same uid until it is acknowledged. Every acknowledged talk must be there once, none twice,
+  and PRAGMA integrity_check must answer ok.
 - backup: an online backup (sqlite3's backup API) taken while a client writes, then one taken
   quiet; both pass integrity_check, the quiet one has every table's count, and the app started
   on a restored copy lets the demo teacher log in and see the today page.
@@ -278,7 +279,7 @@ class RetryingClient(threading.Thread):
     def __init__(self, port: int, cookies: dict[str, str], token: str, path: str) -> None:
         super().__init__(daemon=True)
         self.port, self.cookies, self.token, self.path = port, cookies, token, path
-        self.stopping = threading.Event()
+        self.stopping, self.given_up = threading.Event(), threading.Event()
         self.acknowledged: list[uuid.UUID] = []
         self.sent: list[uuid.UUID] = []
         self.retries = 0
@@ -297,8 +298,7 @@ class RetryingClient(threading.Thread):
             uid = uuid.uuid5(uuid.NAMESPACE_URL, f"kill-{n}")
             n += 1
             self.sent.append(uid)
-            deadline = time.monotonic() + 90
-            while True:
+            while True:  # the same uid until acknowledged, however many restarts that takes
                 try:
                     status, body = send_talk(client, self.path, uid)
                 except (OSError, http.client.HTTPException):
@@ -309,13 +309,18 @@ class RetryingClient(threading.Thread):
                 if status not in (0, 502, 503) and status < 500:
                     self.failed.append(f"{status}: {body[:200]}")
                     break
-                if time.monotonic() > deadline:
+                if self.given_up.is_set():
                     self.failed.append(f"{uid} never acknowledged")
                     return
                 self.retries += 1
                 client.close()
                 time.sleep(0.05)
                 client = self.client()
+
+    def acknowledged_more_than(self, count: int, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.acknowledged) <= count and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def kill_drill(
@@ -334,12 +339,17 @@ def kill_drill(
     try:
         sender.start()
         for _ in range(kills):
-            time.sleep(rng.uniform(0.2, 0.8))
+            # Kill while writes are going on: once the client has had an answer since the
+            # last restart, at a random moment of the next one.
+            sender.acknowledged_more_than(len(sender.acknowledged))
+            time.sleep(rng.uniform(0.0, 0.1))
             server.kill9()
             server.start()
-        time.sleep(0.5)
+        sender.acknowledged_more_than(len(sender.acknowledged))
         sender.stopping.set()
         sender.join(timeout=120)
+        sender.given_up.set()
+        sender.join(timeout=5)
     finally:
         server.stop()
     rows = count_uids(site, sender.sent)
@@ -412,6 +422,8 @@ def backup_drill(
         time.sleep(seconds / 2)
         sender.stopping.set()
         sender.join(timeout=60)
+        sender.given_up.set()
+        sender.join(timeout=5)
     finally:
         server.stop()
     after = table_counts(site.path)
