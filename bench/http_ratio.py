@@ -1,6 +1,7 @@
 """Server cost of each endpoint as a ratio to a minimal Flask endpoint on the same gunicorn.
 
     .venv/bin/python bench/http_ratio.py [--database-url URL] [--rounds 5] [--requests 200]
+        [--scales 0,0.1]
 
 Builds a fresh database with the demo data (a temporary SQLite file, or with --database-url
 postgresql://postgres@127.0.0.1:5432/shouwang_bench that database, created if missing, its
@@ -15,7 +16,10 @@ spread), wall-clock requests/s, and SQL statements per request, counted in-proce
 before_cursor_execute listener after one warm-up call. The baseline is requested logged out, so
 a ratio includes loading the session and the user. The sync worker closes the connection after
 every response, so each request (the baseline's too) opens a new TCP connection. Any unexpected
-status aborts the run. Prints a table and writes bench/results/http_ratio.json.
+status aborts the run. --scales runs it all again on a database that also holds gen_data's
+schools at each scale, and compares the demo school's cost across them (the same school must
+cost the same however many others share the database; SQL statements must not grow). Prints
+the tables and writes bench/results/http_ratio_<database>.json.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import gen_data  # noqa: E402
 from bench.bench_wsgi import MINIMAL_PATH, build_app  # noqa: E402
 from webapp.config import normalise_database_url  # noqa: E402
 from webapp.core.cn import name_search_keys  # noqa: E402
@@ -144,6 +149,33 @@ def timeline(client: Client) -> str:
     return f"{SCHOOL}/care/children/{first_child_id(client)}/timeline"
 
 
+ROLL_CALL_FORM: dict[str, str] = {}
+SHEET_INPUT = re.compile(r"<input\b[^>]*>")
+
+
+def roll_call(client: Client) -> str:
+    """The teacher's class roll call; keeps what its form sends as it stands (all here)."""
+    path = f"{SCHOOL}/safety/roll-calls/{teacher_class_id(client)}"
+    page = get_text(client, path)
+    form = page[page.index("sheet-form") : page.index("</form>", page.index("sheet-form"))]
+    ROLL_CALL_FORM.clear()
+    for tag in SHEET_INPUT.findall(form):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        radio = 'type="radio"' in tag
+        if name and (not radio or "checked" in tag):
+            ROLL_CALL_FORM[name.group(1)] = html.unescape(value.group(1) if value else "")
+    ROLL_CALL_FORM.pop("csrf_token", None)  # the header carries the session's own token
+    if not ROLL_CALL_FORM:
+        raise BenchError("the roll call page has no sheet form")
+    return path
+
+
+def new_roll_call() -> dict[str, str]:
+    """The roll call sent again as it stands, each with its own uid (a new submission)."""
+    return {**ROLL_CALL_FORM, "uid": str(uuid.uuid4())}
+
+
 def new_talk() -> dict[str, str]:
     """A talk as the form sends it, each with its own uid: every POST makes a new record."""
     return {
@@ -199,7 +231,14 @@ ENDPOINTS: list[Endpoint] = [
         "headers": {"HX-Request": "true", "HX-Target": "timeline"},
         "kind": "partial",
     },
-    {"name": "roll call POST", "method": "POST", "path": None, "kind": "post", "expect": 303},
+    {
+        "name": "roll call POST",
+        "method": "POST",
+        "path": roll_call,
+        "form": new_roll_call,
+        "kind": "post",
+        "expect": 303,
+    },
     {
         "name": "coverage board",
         "method": "GET",
@@ -516,15 +555,9 @@ def print_table(rows: list[dict[str, Any]], skipped: list[str], title: str) -> N
     print("target: ratio / SQL statements per request; '!' marks a figure over its target")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="postgresql://.../shouwang_bench (else SQLite)")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=200, help="requests per batch")
-    args = parser.parse_args()
-
+def run_once(args: argparse.Namespace, scale: float) -> tuple[list[dict[str, Any]], str]:
+    """One full run on a fresh database: the demo, plus gen_data's schools at that scale."""
     endpoints = [BASELINE] + [e for e in ENDPOINTS if e["path"] is not None]
-    skipped = [e["name"] for e in ENDPOINTS if e["path"] is None]
     secret_key, data_key = secrets.token_hex(32), generate_data_key()
     with tempfile.TemporaryDirectory(prefix="shouwang-bench-") as tmp:
         url = prepare_database(args.database_url, Path(tmp))
@@ -536,6 +569,10 @@ def main() -> None:
             load_demo_data(db.session)
             db.session.commit()
             db.session.remove()
+        if scale > 0:
+            stats = gen_data.generate(app, scale)
+            print(f"gen_data S={scale}: {sum(stats.rows.values()):,} rows", flush=True)
+        with app.app_context():
             db.engine.dispose()
         env = os.environ | {
             "SHOUWANG_ENV": "development",
@@ -549,10 +586,42 @@ def main() -> None:
         sql = count_sql(app, endpoints)
         with app.app_context():
             db.engine.dispose()
-    backend = make_url(url).get_backend_name()
-    rows = summarise(endpoints, samples, sql)
-    title = f"{backend}, gunicorn 1 sync worker, {args.rounds} rounds × {args.requests} requests"
-    print_table(rows, skipped, title)
+    return summarise(endpoints, samples, sql), make_url(url).get_backend_name()
+
+
+def print_comparison(runs: dict[float, list[dict[str, Any]]]) -> None:
+    """The same school's cost as the database grows: CPU ms and SQL statements per scale."""
+    scales = sorted(runs)
+    print("the demo school as the database grows (gen_data scale S):")
+    print(f"{'endpoint':<20}" + "".join(f"{f'ms S={s}':>13}{'SQL':>5}" for s in scales))
+    for i, row in enumerate(runs[scales[0]]):
+        cells = "".join(f"{runs[s][i]['cpu_ms']:>13.3f}{runs[s][i]['sql']:>5}" for s in scales)
+        grows = len({runs[s][i]["sql"] for s in scales}) > 1
+        print(f"{row['name']:<20}{cells}{'  SQL grows!' if grows else ''}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="postgresql://.../shouwang_bench (else SQLite)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=200, help="requests per batch")
+    parser.add_argument(
+        "--scales",
+        default="0",
+        help="comma-separated gen_data scales added to the demo, one full run each (e.g. 0,0.1)",
+    )
+    args = parser.parse_args()
+
+    skipped = [e["name"] for e in ENDPOINTS if e["path"] is None]
+    runs: dict[float, list[dict[str, Any]]] = {}
+    backend = ""
+    for scale in [float(s) for s in args.scales.split(",")]:
+        rows, backend = run_once(args, scale)
+        runs[scale] = rows
+        title = f"{backend}, demo + gen_data S={scale}, gunicorn 1 sync worker, "
+        print_table(rows, skipped, title + f"{args.rounds} rounds × {args.requests} requests")
+    if len(runs) > 1:
+        print_comparison(runs)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     result = {
@@ -561,10 +630,11 @@ def main() -> None:
         "rounds": args.rounds,
         "requests": args.requests,
         "clock_ticks_per_s": TICKS,
-        "endpoints": rows,
+        "runs": [{"scale": scale, "endpoints": rows} for scale, rows in runs.items()],
         "not_built_yet": skipped,
     }
-    (out / "http_ratio.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    name = f"http_ratio_{backend}.json"
+    (out / name).write_text(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":
