@@ -53,7 +53,7 @@ from webapp.auth.models import User  # noqa: E402
 from webapp.auth.service import hash_password  # noqa: E402
 from webapp.care.models import CareRecord  # noqa: E402
 from webapp.children.models import Child, SchoolClass  # noqa: E402
-from webapp.core.audit import AuditEvent  # noqa: E402
+from webapp.core.audit import GENESIS, AuditEvent, row_hash_of  # noqa: E402
 from webapp.core.cn import name_search_keys  # noqa: E402
 from webapp.core.crypto import cipher  # noqa: E402
 from webapp.core.i18n import SCHOOL_TIMEZONE  # noqa: E402
@@ -537,25 +537,32 @@ def _audit(
     shares = split(total, [s.children for s in schools], minimum=0)
     midnight = datetime(anchor.year, anchor.month, anchor.day, tzinfo=SCHOOL_TIMEZONE)
     for school, n in zip(schools, shares, strict=True):
-        for _ in range(n):
+        # Each school's rows form its hash chain (core/audit.py), oldest first, as the app
+        # would have written them: audit-verify holds on generated data too.
+        previous = GENESIS
+        times = sorted(
+            midnight - timedelta(seconds=rng.randint(0, HISTORY_DAYS * 86_400)) for _ in range(n)
+        )
+        for seq, at in enumerate(times, start=1):
             action = rng.choice(AUDIT_ACTIONS)
             child_id = rng.choice(school.child_ids)
-            at = midnight - timedelta(seconds=rng.randint(0, HISTORY_DAYS * 86_400))
-            events.add(
-                {
-                    "id": ids["audit_event"],
-                    "tenant_id": school.id,
-                    "at": at,
-                    "actor_id": rng.choice(school.staff_ids),
-                    "action": action,
-                    "subject": "child" if action != "create" else "care_record",
-                    "subject_id": child_id,
-                    "child_id": child_id,
-                    "fields": '["notes"]' if action == "update" else None,
-                    "reason": None,
-                    "ip": None,
-                }
-            )
+            row = {
+                "id": ids["audit_event"],
+                "tenant_id": school.id,
+                "seq": seq,
+                "at": at,
+                "actor_id": rng.choice(school.staff_ids),
+                "action": action,
+                "subject": "child" if action != "create" else "care_record",
+                "subject_id": child_id,
+                "child_id": child_id,
+                "fields": '["notes"]' if action == "update" else None,
+                "reason": None,
+                "ip": None,
+                "prev_hash": previous,
+            }
+            row["row_hash"] = previous = row_hash_of(row)
+            events.add(row)
             ids["audit_event"] += 1
     events.close()
 

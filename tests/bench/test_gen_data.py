@@ -17,6 +17,7 @@ from bench import gen_data
 from tests.conftest import BACKENDS, make_app, reset_postgresql
 from tests.helpers import log_in, text_of
 from webapp.config import normalise_database_url
+from webapp.core.audit import verify_chain
 from webapp.extensions import db
 
 SCALE = 0.01
@@ -57,6 +58,9 @@ def test_generated_schools_work_and_repeat(backend: str, tmp_path) -> None:
         child_id = connection.scalar(
             text("SELECT min(id) FROM child WHERE class_id = :c"), {"c": class_id}
         )
+        # Each generated school's audit log is a whole hash chain (audit-verify finds no break).
+        school_id = connection.scalar(text("SELECT id FROM tenant WHERE slug = 'gen-0001'"))
+        chain_break = verify_chain(connection, school_id)
         children_per_school = (
             connection.execute(
                 text("SELECT count(*) FROM child GROUP BY tenant_id ORDER BY count(*)")
@@ -70,6 +74,7 @@ def test_generated_schools_work_and_repeat(backend: str, tmp_path) -> None:
     assert counts["audit_event"] == expected["audit"]
     assert counts["term"] == 2 * expected["schools"]
     assert children_per_school[-1] > 3 * children_per_school[0]  # skewed, not uniform
+    assert chain_break is None
 
     client = app.test_client()
     assert log_in(client, phone).status_code == 303

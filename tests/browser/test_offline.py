@@ -186,7 +186,8 @@ def test_logout_warns_and_keeps_the_entries_which_another_user_never_sends(serve
     talk_offline(phone, "午饭时说起爷爷的腿不好。")
     phone.context.set_offline(False)
     log_out(phone, base)
-    assert "还有 1 条记录未同步" in phone.locator("#messages").inner_text()
+    # The warning comes once the outbox has been read (a promise), not with the click itself.
+    phone.locator("#messages", has_text="还有 1 条记录未同步").wait_for()
     assert phone.url == f"{base}/me"  # still logged in: the warning first
     phone.get_by_role("button", name="退出登录").click()
     arrive(phone, re.compile(r"/login(\?bye=1)?$"))

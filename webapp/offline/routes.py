@@ -50,7 +50,7 @@ pack_bp = Blueprint("offline_pack", __name__, url_prefix="/offline")
 
 PACK_DAYS = 7
 PACK_LIMIT = 12  # a day of visits; a bigger pack is a bigger loss if the phone is lost
-SHELL = ("app.css", "htmx.min.js", "app.js", "offline.js")
+SHELL = ("app.css", "htmx.min.js", "app.js")
 
 
 def shell_urls() -> list[str]:
