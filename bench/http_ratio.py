@@ -239,6 +239,8 @@ ENDPOINTS: list[Endpoint] = [
         "kind": "post",
         "expect": 303,
     },
+    # 27 Nov 2026, SQLite, machine load ≈ 15: coverage board 19.9x (7 SQL), coverage by week
+    # 37.6x (10 SQL), school dashboard 43.3x (17 SQL; the heaviest report, bound 60x).
     {
         "name": "coverage board",
         "method": "GET",
