@@ -37,8 +37,12 @@ if str(ROOT) not in sys.path:
 import flask_migrate  # noqa: E402
 
 from bench.bench_wsgi import build_app  # noqa: E402
-from bench.http_ratio import FAST_HASH, SCHOOL, TEACHER  # noqa: E402
-from bench.loadgen import gunicorn  # noqa: E402
+from bench.http_ratio import (  # noqa: E402
+    FAST_HASH,
+    SCHOOL,
+    TEACHER,
+    gunicorn,
+)
 from webapp.core.crypto import generate_data_key  # noqa: E402
 from webapp.demo import DEMO_PASSWORD  # noqa: E402
 from webapp.demo.data import load_demo_data  # noqa: E402

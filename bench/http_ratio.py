@@ -351,7 +351,6 @@ def log_in(client: Client, phone: str = TEACHER, home: str = f"{SCHOOL}/") -> No
     status, _ = client.request("POST", "/login", form=form)
     if status != 303:
         raise BenchError(f"logging in as {phone} answered {status}, expected 303")
-    client.csrf_token = csrf_token_in(get_text(client, f"{SCHOOL}/"))
     client.csrf_token = csrf_token_in(get_text(client, home))
 
 
@@ -403,11 +402,14 @@ def cpu_ticks(pid: int) -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
-    """(port, worker pid) of a one-worker gunicorn, stopped whatever happens."""
+def gunicorn(
+    env: dict[str, str], workers: int, threads: int, log: Path
+) -> Iterator[tuple[int, int]]:
+    """(port, master pid) of a gunicorn serving bench_wsgi, stopped whatever happens."""
     port = free_port()
-    command = [str(GUNICORN), "--workers", "1", "--worker-class", "sync", "--bind"]
-    command += [f"127.0.0.1:{port}", "--chdir", str(BENCH), "bench_wsgi:build_app()"]
+    command = [str(GUNICORN), "--workers", str(workers), "--threads", str(threads)]
+    command += ["--worker-class", "gthread" if threads > 1 else "sync"]
+    command += ["--bind", f"127.0.0.1:{port}", "--chdir", str(BENCH), "bench_wsgi:build_app()"]
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -422,7 +424,7 @@ def gunicorn(env: dict[str, str], log: Path) -> Iterator[tuple[int, int]]:
             if ready:
                 break
             time.sleep(0.2)
-        yield port, worker_pid(process.pid)
+        yield port, process.pid
     finally:
         process.terminate()
         try:
@@ -583,7 +585,8 @@ def run_once(args: argparse.Namespace, scale: float) -> tuple[list[dict[str, Any
             "SECRET_KEY": secret_key,
             "SHOUWANG_DATA_KEY": data_key,
         }
-        with gunicorn(env, Path(tmp) / "gunicorn.log") as (port, worker):
+        with gunicorn(env, 1, 1, Path(tmp) / "gunicorn.log") as (port, master):
+            worker = worker_pid(master)
             endpoints, samples = measure(port, worker, endpoints, args.rounds, args.requests)
         sql = count_sql(app, endpoints)
         with app.app_context():

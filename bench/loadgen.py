@@ -31,13 +31,10 @@ import queue
 import re
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,16 +50,15 @@ import flask_migrate  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import gen_data  # noqa: E402
-from bench.bench_wsgi import MINIMAL_PATH, build_app  # noqa: E402
+from bench.bench_wsgi import build_app  # noqa: E402
 from bench.http_ratio import (  # noqa: E402
     FAST_HASH,
-    GUNICORN,
     SCHOOL,
     TICKS,
     BenchError,
     HttpClient,
     class_list_html,
-    free_port,
+    gunicorn,
     log_in,
     new_talk,
     prepare_database,
@@ -286,39 +282,6 @@ def print_step(step: dict[str, Any], label: str = "") -> None:
             f"    {row['endpoint']:<18}{row['requests']:>7}  p50 {row['p50_ms']:>7.1f}  "
             f"p95 {row['p95_ms']:>7.1f}{mark} p99 {row['p99_ms']:>7.1f}  errors {row['errors']}"
         )
-
-
-@contextmanager
-def gunicorn(
-    env: dict[str, str], workers: int, threads: int, log: Path
-) -> Iterator[tuple[int, int]]:
-    """(port, master pid) of a gunicorn, stopped whatever happens."""
-    port = free_port()
-    command = [str(GUNICORN), "--workers", str(workers), "--threads", str(threads)]
-    command += ["--worker-class", "gthread" if threads > 1 else "sync"]
-    command += ["--bind", f"127.0.0.1:{port}", "--chdir", str(BENCH), "bench_wsgi:build_app()"]
-    with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise BenchError(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
-            try:
-                ok = HttpClient(port, keep_cookies=False).request("GET", MINIMAL_PATH)[0] == 200
-            except OSError:
-                ok = False
-            if ok:
-                break
-            time.sleep(0.2)
-        yield port, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def main() -> None:
