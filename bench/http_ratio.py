@@ -240,7 +240,8 @@ ENDPOINTS: list[Endpoint] = [
         "expect": 303,
     },
     # 27 Nov 2026, SQLite, machine load ≈ 15: coverage board 19.9x (7 SQL), coverage by week
-    # 37.6x (10 SQL), school dashboard 43.3x (17 SQL; the heaviest report, bound 60x).
+    # 37.6x (10 SQL), school dashboard 43.3x (17 SQL; the heaviest report, bound 60x). After
+    # sessions and data protection landed (23:15, quieter): 27.1x, 62.6x, 61.5x: over the bound.
     {
         "name": "coverage board",
         "method": "GET",
