@@ -448,6 +448,25 @@ def duty_board(
 
 
 @cache
+def became_due() -> Select:
+    """Per child, the last day it joined the school (again) or became left behind: before it,
+    nothing was due for the child (the caller groups by child)."""
+    return select(
+        ChildStatusChange.child_id, func.max(ChildStatusChange.effective_on).label("on")
+    ).where(
+        or_(
+            and_(
+                ChildStatusChange.kind == StatusKind.ENROLMENT,
+                ChildStatusChange.to_value == ChildStatus.ACTIVE,
+            ),
+            and_(
+                ChildStatusChange.kind == StatusKind.CARE,
+                ChildStatusChange.from_value == LeftBehindType.NONE,
+            ),
+        )
+    )
+
+
 def _rows_statement(*, by_person: bool, by_class: bool) -> Select:
     """One row per child and active pairing, with the last day each kind of record happened.
 
@@ -487,20 +506,7 @@ def _rows_statement(*, by_person: bool, by_class: bool) -> Select:
     # The last day the child joined the school (again) or became left behind; a later day than
     # the one asked about means the child was not yet due then.
     changes = in_scope(
-        select(ChildStatusChange.child_id, func.max(ChildStatusChange.effective_on).label("on"))
-        .where(
-            or_(
-                and_(
-                    ChildStatusChange.kind == StatusKind.ENROLMENT,
-                    ChildStatusChange.to_value == ChildStatus.ACTIVE,
-                ),
-                and_(
-                    ChildStatusChange.kind == StatusKind.CARE,
-                    ChildStatusChange.from_value == LeftBehindType.NONE,
-                ),
-            )
-        )
-        .group_by(ChildStatusChange.child_id),
+        became_due().group_by(ChildStatusChange.child_id),
         ChildStatusChange.child_id,
     ).subquery("changes")
     activities = [source(since, today, scope).subquery() for source in ACTIVITY_SOURCES]

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Select, and_, bindparam, case, func, or_, select, union_all
+from sqlalchemy import Date, Select, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from webapp.care import duties
@@ -48,11 +48,9 @@ from webapp.care.models import CareKind, CareRecord, DutyKey, Pairing, Period
 from webapp.children.access import ON_ROLL
 from webapp.children.models import (
     Child,
-    ChildStatus,
     ChildStatusChange,
     LeftBehindType,
     SchoolClass,
-    StatusKind,
 )
 from webapp.tenants.models import Term
 
@@ -278,23 +276,7 @@ LEFT_BEHIND_ON_ROLL = (Child.status.in_(ON_ROLL), Child.left_behind_type != Left
 @cache
 def _children_statement() -> Select:
     """The left-behind children on the roll, with the last day they joined or became due."""
-    changes = (
-        select(ChildStatusChange.child_id, func.max(ChildStatusChange.effective_on).label("on"))
-        .where(
-            or_(
-                and_(
-                    ChildStatusChange.kind == StatusKind.ENROLMENT,
-                    ChildStatusChange.to_value == ChildStatus.ACTIVE,
-                ),
-                and_(
-                    ChildStatusChange.kind == StatusKind.CARE,
-                    ChildStatusChange.from_value == LeftBehindType.NONE,
-                ),
-            )
-        )
-        .group_by(ChildStatusChange.child_id)
-        .subquery("changes")
-    )
+    changes = duties.became_due().group_by(ChildStatusChange.child_id).subquery("changes")
     return (
         select(
             Child.id,
