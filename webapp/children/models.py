@@ -149,6 +149,11 @@ class Child(HasUid, TenantScoped, Timestamped, Base):
     three_special_sealed: Mapped[str | None] = mapped_column("three_special", Text)
     family_type_sealed: Mapped[str | None] = mapped_column("family_types", Text)
 
+    # Two teachers saving the card at once: the second save names the version it was typed
+    # over, and the UPDATE itself checks it (version_id_col), so neither overwrites unseen.
+    version: Mapped[int] = mapped_column(server_default="1")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
     id_number = Sensitive("id_number_sealed", blind_index="id_number_hash")
     student_no = Sensitive("student_no_sealed")
     address = Sensitive("address_sealed")

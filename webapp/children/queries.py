@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from webapp.auth.models import User
 from webapp.children.access import visible_children
 from webapp.children.models import (
     Child,
@@ -20,6 +21,7 @@ from webapp.children.models import (
     SchoolClass,
     ThreeSpecial,
 )
+from webapp.core.audit import AuditAction, AuditEvent
 from webapp.core.permissions import Role, can
 
 PAGE_SIZE = 20
@@ -290,3 +292,23 @@ def archive_gaps(child: Child) -> list[str]:
 
 def with_card_details(statement: Select[tuple[Child]]) -> Select[tuple[Child]]:
     return statement.options(selectinload(Child.parents), selectinload(Child.guardians))
+
+
+# What a card's save is recorded as: the acts that write the card (not views or disclosures).
+CARD_WRITES = (AuditAction.UPDATE, AuditAction.STATUS, AuditAction.IMPORT, AuditAction.TRANSFER_IN)
+
+
+def last_card_change(session: Session, child_id: int) -> tuple[str | None, datetime] | None:
+    """Who last saved the card, and when (their name, or None for the system)."""
+    row = session.execute(
+        select(User.name, AuditEvent.at)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.child_id == child_id,
+            AuditEvent.subject == "child",
+            AuditEvent.action.in_(CARD_WRITES),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, make_response, redirect, request, url_for
@@ -41,7 +42,7 @@ from webapp.core.audit import AuditAction
 from webapp.core.db import utcnow, writes_on_get
 from webapp.core.files import NotAnImage, load_photo
 from webapp.core.htmx import is_htmx_request, render
-from webapp.core.i18n import local_today
+from webapp.core.i18n import local_today, long_date, short_datetime
 from webapp.core.permissions import can, permission_required
 from webapp.extensions import db
 from webapp.incidents.access import audit_actor_label
@@ -211,9 +212,18 @@ def edit(child_id: int, section: str) -> Response:
     form = SECTIONS[section](obj=child, **options)
     if form.validate_on_submit():
         try:
-            service.update_child(db.session, child, actor_id=current_user.id, **form.card_values())
+            service.update_child(
+                db.session,
+                child,
+                actor_id=current_user.id,
+                expected_version=form.expected_version(),
+                **form.card_values(),
+            )
         except service.DuplicateIdNumber as duplicate:
             form.id_number.errors.append(duplicate_message(duplicate.existing))
+        except service.StaleCard:
+            db.session.rollback()  # nothing of this save is kept but what was typed
+            return _edit_conflict(form, child, section, options)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -227,6 +237,49 @@ def edit(child_id: int, section: str) -> Response:
         section=section,
         status=422 if form.errors else 200,
     )
+
+
+def _edit_conflict(form: Any, child: Child, section: str, options: dict) -> Response:
+    """Someone saved the card after this form was opened: the typed values stay in the form,
+    the saved ones are shown beside them, and saving again overwrites knowingly."""
+    saved = SECTIONS[section](formdata=None, obj=child, **options)
+    differences = [
+        (mine.label.text, shown_value(saved[mine.name]), shown_value(mine))
+        for mine in form
+        if mine.type not in ("CSRFTokenField", "HiddenField")
+        and shown_value(saved[mine.name]) != shown_value(mine)
+    ]
+    form.keep_typed_over(child.version)
+    last = queries.last_card_change(db.session, child.id)
+    if last is not None and last[0]:
+        message = _(
+            "%(name)s changed this card at %(time)s, after you opened it.",
+            name=last[0],
+            time=short_datetime(last[1]),
+        )
+    else:
+        message = _("Someone changed this card after you opened it.")
+    _audit_edit_opened(child, [f"child.{mine.name}" for mine in form])
+    return render(
+        "children/edit.html",
+        form=form,
+        child=child,
+        section=section,
+        conflict={"message": message, "differences": differences},
+        status=422,
+    )
+
+
+def shown_value(field: Any) -> str:
+    """A field's value as a person reads it: the label of a choice, 是/否, a date in words."""
+    data = field.data
+    if field.type == "BooleanField":
+        return _("Yes") if data else _("No")
+    if hasattr(field, "iter_choices"):
+        return "、".join(str(option.label.text) for option in field if option.checked) or "—"
+    if isinstance(data, date):
+        return long_date(data)
+    return str(data) if data not in (None, "") else "—"
 
 
 @bp.route("/<int:child_id>/parents/<relation>", methods=("GET", "POST"))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.care.models import Pairing
 from webapp.children.models import (
@@ -54,6 +55,14 @@ def create_class(
     session.add(school_class)
     session.flush()
     return school_class
+
+
+class StaleCard(RuntimeError):
+    """The card was saved by someone else after this form was opened."""
+
+    def __init__(self, child: Child) -> None:
+        super().__init__("the card changed since the form was opened")
+        self.child = child
 
 
 def _refuse_duplicate(session: Session, id_number: str | None, child: Child) -> None:
@@ -171,16 +180,31 @@ def _apply_changes(
 
 
 def update_child(
-    session: Session, child: Child, *, actor_id: int | None, **values: Any
+    session: Session,
+    child: Child,
+    *,
+    actor_id: int | None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> list[str]:
-    """Change card fields; returns the names of the fields that really changed."""
+    """Change card fields; returns the names of the fields that really changed.
+
+    ``expected_version`` is the card's version the form was opened on: a card saved since
+    raises StaleCard and changes nothing. The UPDATE checks it again (version_id_col), for two
+    saves arriving in the same instant; that too raises StaleCard, and the session must then
+    be rolled back."""
+    if expected_version is not None and expected_version != child.version:
+        raise StaleCard(child)
     if "id_number" in values:
         _refuse_duplicate(session, values["id_number"], child)
     if "name" in values:
         values["name_pinyin"], values["name_initials"] = name_search_keys(values["name"])
-    return _apply_changes(
-        session, child, subject="child", child_id=child.id, actor_id=actor_id, values=values
-    )
+    try:
+        return _apply_changes(
+            session, child, subject="child", child_id=child.id, actor_id=actor_id, values=values
+        )
+    except StaleDataError as stale:
+        raise StaleCard(child) from stale
 
 
 def set_photo(
