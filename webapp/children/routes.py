@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, g, make_response, redirect,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from webapp.auth.step_up import step_up_required
@@ -54,9 +55,22 @@ bp = Blueprint("children", __name__, url_prefix="/children")
 SECTIONS = {"identity": IdentityForm, "living": LivingForm, "care": CareForm}
 
 
-def load_child(child_id: int, need: Access = Access.ROSTER) -> tuple[Child, Access]:
+# The class comes with the child: the access check and nearly every page read it.
+WITH_CLASS = (joinedload(Child.school_class),)
+# The whole card in one query: a child has two parents, a few guardians and status changes.
+WITH_CARD = (
+    *WITH_CLASS,
+    joinedload(Child.parents),
+    joinedload(Child.guardians),
+    joinedload(Child.status_changes),
+)
+
+
+def load_child(
+    child_id: int, need: Access = Access.ROSTER, options: tuple = WITH_CLASS
+) -> tuple[Child, Access]:
     """The child and how much of the card the user may see; a child out of reach is not found."""
-    child = db.session.get(Child, child_id)
+    child = db.session.get(Child, child_id, options=options)
     if child is None:
         abort(404)
     access = access_to(db.session, child, current_user.id, g.roles)
@@ -133,7 +147,7 @@ def duplicate_message(existing: Child) -> str:
 @writes_on_get
 @permission_required("children.view")
 def card(child_id: int) -> Response:
-    child, access = load_child(child_id)
+    child, access = load_child(child_id, options=WITH_CARD)
     if access >= Access.PAIRING:
         service.record_disclosure(
             db.session, child, AuditAction.VIEW, actor_id=current_user.id, field=""

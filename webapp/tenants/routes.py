@@ -86,7 +86,13 @@ def today() -> Response:
         counts=counts,
         incomplete=children_queries.incomplete_cards(db.session, [c.id for c in my_classes]),
         survey_summary=survey.today_summary(
-            db.session, current_user.id, g.roles, day, term=school.latest, taught=my_classes
+            db.session,
+            current_user.id,
+            g.roles,
+            day,
+            term=school.latest,
+            taught=my_classes,
+            classes_of_school=school_classes if can("children.view_all") else None,
         )
         if school is not None
         else None,
