@@ -52,9 +52,13 @@ def timeline(
     originals rather than as entries of their own."""
     statement = (
         select(CareRecord)
-        # One query for the page: the authors and the photos joined (the page's LIMIT is put
-        # on the records, in a subquery, by the ORM).
-        .options(joinedload(CareRecord.author), joinedload(CareRecord.photos))
+        # One query for the page: the authors, photos and amendments joined (the ORM puts the
+        # page's LIMIT on the records, in a subquery).
+        .options(
+            joinedload(CareRecord.author),
+            joinedload(CareRecord.photos),
+            joinedload(CareRecord.amendments).joinedload(CareRecord.author),
+        )
         .where(
             CareRecord.child_id == child.id,
             CareRecord.amends_id.is_(None),
@@ -68,15 +72,7 @@ def timeline(
         statement = statement.where(CareRecord.kind == kind)
     rows = list(session.scalars(statement).unique())
     records = rows[:TIMELINE_PAGE]
-    amendments: dict[int, list[CareRecord]] = {}
-    if records:
-        for amendment in session.scalars(
-            select(CareRecord)
-            .options(joinedload(CareRecord.author))
-            .where(CareRecord.amends_id.in_([r.id for r in records]))
-            .order_by(CareRecord.created_at, CareRecord.id)
-        ):
-            amendments.setdefault(amendment.amends_id, []).append(amendment)
+    amendments = {record.id: record.amendments for record in records if record.amendments}
     return TimelinePage(records, amendments, page, has_next=len(rows) > TIMELINE_PAGE)
 
 
