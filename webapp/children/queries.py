@@ -202,12 +202,13 @@ def visible_classes(session: Session, user_id: int, roles: frozenset[Role]) -> l
     return classes_taught_by(session, user_id)
 
 
-def incomplete_cards(session: Session, class_ids: list[int]) -> dict[int, int]:
-    """Per class, how many cards on the roll still lack something (for the today page).
+def class_cards(session: Session, class_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per class, the children on the roll and how many of their cards still lack something
+    (for the today page of the person's own classes).
 
     One statement, parents and guardians joined: the today page counts its statements."""
     if not class_ids:
-        return {}
+        return {}, {}
     children = (
         session.scalars(
             select(Child)
@@ -217,11 +218,13 @@ def incomplete_cards(session: Session, class_ids: list[int]) -> dict[int, int]:
         .unique()
         .all()
     )
-    counts: dict[int, int] = {}
+    on_roll: dict[int, int] = {}
+    incomplete: dict[int, int] = {}
     for child in children:
+        on_roll[child.class_id] = on_roll.get(child.class_id, 0) + 1
         if archive_gaps(child):
-            counts[child.class_id] = counts.get(child.class_id, 0) + 1
-    return counts
+            incomplete[child.class_id] = incomplete.get(child.class_id, 0) + 1
+    return on_roll, incomplete
 
 
 def children_per_class(session: Session, class_ids: list[int]) -> dict[int, int]:

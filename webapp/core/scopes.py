@@ -28,7 +28,9 @@ def school_scope(children: list[Blueprint]) -> Blueprint:
     @scope.url_defaults
     def _push_slug(_endpoint: str, values: dict[str, Any]) -> None:
         if "tenant_slug" not in values and g.get("tenant") is not None:
-            values["tenant_slug"] = g.tenant_slug  # as resolved: reads no expired row
+            # The slug as the request named it: after a commit g.tenant is expired, and its
+            # slug would be read again from the database.
+            values["tenant_slug"] = g.get("tenant_slug") or g.tenant.slug
 
     @scope.before_request
     def _enter_tenant() -> Any:
