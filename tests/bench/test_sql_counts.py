@@ -50,6 +50,27 @@ TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)
 TIMELINE = {"HX-Request": "true", "HX-Target": "timeline"}
 
 
+# Upper bounds reached (issue 9 targets: 8 a page, 4 a partial; a POST has no target). Each
+# request reads its login and its school's membership in one statement; a page then reads
+# what it shows.
+BOUNDS = {
+    # Target 8, not reached: the page gathers a panel from every domain (care duties and
+    # follow-ups, survey, safety alerts, incidents, assets, privacy, transport), each its own
+    # statement; the principal's adds the school's survey and archive rates and the queues
+    # waiting for a decision (transfers, write-offs, grants, alerts).
+    "today": {TEACHER: 12, PRINCIPAL: 18},
+    "class child list": 5,  # login, count, page of children, their classes, the filter's classes
+    "child card": 6,  # login, the card joined whole, the look logged (chain head, row), the
+    # day's looks counted (privacy), consents
+    "timeline partial": 4,  # login, child and class, records joined whole, activities
+    "talk form": 4,  # login, child, the last talks with authors, open follow-ups
+    # login, child, the uid looked up, the record, the audit chain head and row, counsellors
+    # for the alerts, then child and record read again after the commit for the answer
+    "talk POST": 9,
+    "roll call": 6,  # login, class, settings, children, the day's roll call, leaves
+}
+
+
 @dataclass(frozen=True)
 class Page:
     name: str
@@ -185,5 +206,13 @@ def test_statements_per_page_do_not_grow_with_the_school(
     before = measure_all(app, phone, ids)
     grow_the_school(app, ids)
     after = measure_all(app, phone, ids)
-    print(phone, before)
     assert after == before
+
+
+@pytest.mark.parametrize("phone", [TEACHER, PRINCIPAL], ids=["class teacher", "principal"])
+def test_each_page_stays_within_its_statements(app: Flask, transaction: None, phone: str) -> None:
+    counts = measure_all(app, phone, the_class(app))
+    bounds = {
+        name: bound[phone] if isinstance(bound, dict) else bound for name, bound in BOUNDS.items()
+    }
+    assert {name: n for name, n in counts.items() if n > bounds[name]} == {}, counts
