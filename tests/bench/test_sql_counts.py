@@ -69,6 +69,9 @@ BOUNDS = {
     "talk POST": 9,
     "roll call": 6,  # login, class, settings, children, the day's roll call, leaves
 }
+# Pages that write the audit log take one more statement on PostgreSQL: the advisory lock that
+# keeps one school's audit chain in order (webapp/core/audit.py lock_chain).
+AUDITED = {"child card", "talk POST"}
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,11 @@ def test_statements_per_page_do_not_grow_with_the_school(
 @pytest.mark.parametrize("phone", [TEACHER, PRINCIPAL], ids=["class teacher", "principal"])
 def test_each_page_stays_within_its_statements(app: Flask, transaction: None, phone: str) -> None:
     counts = measure_all(app, phone, the_class(app))
+    with app.app_context():
+        chain_lock = int(db.engine.dialect.name == "postgresql")
     bounds = {
-        name: bound[phone] if isinstance(bound, dict) else bound for name, bound in BOUNDS.items()
+        name: (bound[phone] if isinstance(bound, dict) else bound)
+        + (chain_lock if name in AUDITED else 0)
+        for name, bound in BOUNDS.items()
     }
     assert {name: n for name, n in counts.items() if n > bounds[name]} == {}, counts
