@@ -11,8 +11,8 @@ bench/bench_wsgi.py, and logs in as the class teacher 13800000002 over plain htt
 In interleaved rounds every endpoint, the baseline /bench/minimal included, gets --requests
 requests in a row; the worker's utime+stime from /proc/<pid>/stat before and after the batch is
 its server cost (clock ticks of 10 ms, hence the big batches). Reported per endpoint: CPU ms
-per request (median over rounds), its ratio to the baseline (median of per-round ratios, min-
-max spread), wall-clock requests/s, and SQL statements per request, counted in-process with a
+per request (median over rounds), its ratio to the baseline (median of per-round ratios,
+min-max spread), wall-clock requests/s, and SQL statements per request, counted in-process with a
 before_cursor_execute listener after one warm-up call (transaction control, BEGIN and the like,
 not counted: as tests/bench/test_sql_counts.py, which asserts them). The baseline is requested
 logged out, so a ratio includes loading the session and the user. The sync worker closes the
