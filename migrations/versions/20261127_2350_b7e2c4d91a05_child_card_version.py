@@ -1,4 +1,4 @@
-"""child card version: two saves of one card at once, the second told instead of overwriting
+"""card versions: two saves of one card (or parent, or guardian) at once, the second told
 
 Revision ID: b7e2c4d91a05
 Revises: 5dd7c392a9f1
@@ -16,13 +16,18 @@ branch_labels = None
 depends_on = None
 
 
+TABLES = ('child', 'parent', 'guardian')
+
+
 def upgrade():
-    with op.batch_alter_table('child', schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column('version', sa.Integer(), server_default='1', nullable=False)
-        )
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column('version', sa.Integer(), server_default='1', nullable=False)
+            )
 
 
 def downgrade():
-    with op.batch_alter_table('child', schema=None) as batch_op:
-        batch_op.drop_column('version')
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('version')

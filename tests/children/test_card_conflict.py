@@ -32,7 +32,7 @@ def a_child_of_the_class(app: Flask) -> int:
         return session.scalars(statement.order_by(Child.id)).first()
 
 
-def saved(app: Flask, child_id: int) -> Child:
+def saved(app: Flask, child_id: int) -> dict:
     with app_session(app, "yangguang") as session:
         child = session.get(Child, child_id)
         return {"address": child.address, "interests": child.interests, "version": child.version}
@@ -95,3 +95,32 @@ def test_each_save_moves_the_card_on_a_version(app: Flask, transaction: None) ->
     # The same form sent twice (a double tap) is the stale case: told, not overwritten.
     assert teacher.post(url, data={**LIVING, **form, "interests": "下棋"}).status_code == 422
     assert saved(app, child_id)["interests"] == "跳绳"
+
+
+def first_guardian(app: Flask, child_id: int) -> int:
+    with app_session(app, "yangguang") as session:
+        return session.get(Child, child_id).guardians[0].id
+
+
+def test_a_guardian_saved_twice_at_once_keeps_the_first_and_tells_the_second(
+    app: Flask, transaction: None
+) -> None:
+    child_id = a_child_of_the_class(app)
+    guardian_id = first_guardian(app, child_id)
+    url = f"/s/yangguang/children/{child_id}/guardians/{guardian_id}"
+    teacher, principal = logged_in(app, "13800000002"), logged_in(app, "13800000001")
+    teacher_form, principal_form = opened(teacher, url), opened(principal, url)
+    guardian = {"kind": "guardian", "name": "王秀英", "relation": "grandmother"}
+    guardian |= {"literacy": "", "care_ability": "", "health": "", "address": ""}
+
+    first = teacher.post(url, data={**guardian, **teacher_form, "occupation": "务农"})
+    assert first.status_code == 303
+    second = principal.post(url, data={**guardian, **principal_form, "occupation": "开小卖部"})
+    html = text_of(second)
+    assert second.status_code == 422
+    assert "王丽" in html and "务农" in html and 'value="开小卖部"' in html
+
+    again = principal.post(url, data={**guardian, **opened_again(html), "occupation": "开小卖部"})
+    assert again.status_code == 303
+    with app_session(app, "yangguang") as session:
+        assert session.get(Child, child_id).guardians[0].occupation == "开小卖部"

@@ -47,8 +47,9 @@ def _optional_choices(choice_class: type, blank: Any) -> list:
     return options([("", blank), *choice_class.choices()])
 
 
-class CardSectionForm(BaseForm):
-    """A section of the card, carrying the card's version it was opened on."""
+class VersionedForm(BaseForm):
+    """A form editing a record (a section of the card, a parent, a guardian), carrying the
+    record's version it was opened on."""
 
     version = HiddenField()
 
@@ -65,7 +66,7 @@ class CardSectionForm(BaseForm):
         self.version.raw_data = [str(version)]
 
 
-class IdentityForm(CardSectionForm):
+class IdentityForm(VersionedForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter the child's name.")), Length(max=50)],
@@ -137,7 +138,7 @@ class IdentityForm(CardSectionForm):
         }
 
 
-class LivingForm(CardSectionForm):
+class LivingForm(VersionedForm):
     address = StringField(_l("Home address"), filters=TEXT, validators=[Length(max=200)])
     hukou_place = StringField(
         _l("Household registration (户籍地)"), filters=TEXT, validators=[Length(max=200)]
@@ -170,7 +171,7 @@ class LivingForm(CardSectionForm):
         return {name: getattr(self, name).data for name in self.FIELDS}
 
 
-class CareForm(CardSectionForm):
+class CareForm(VersionedForm):
     is_migrant = BooleanField(_l("Lives with parents who moved here for work (随迁子女)"))
     difficulty_types = MultiCheckboxField(
         _l("Difficulties (困境)"), choices=options(DifficultyType.choices())
@@ -189,7 +190,7 @@ class CareForm(CardSectionForm):
         }
 
 
-class ParentForm(BaseForm):
+class ParentForm(VersionedForm):
     name = StringField(_l("Name"), filters=TEXT, validators=[Length(max=50)])
     situation = SelectField(_l("Where they are"), choices=options(ParentSituation.choices()))
     phone = PhoneField(_l("Phone"), allow_landline=True, validators=[Optional()])
@@ -237,7 +238,7 @@ class ParentForm(BaseForm):
         return values
 
 
-class GuardianForm(BaseForm):
+class GuardianForm(VersionedForm):
     kind = SelectField(_l("Role"), choices=options(GuardianKind.choices()))
     name = StringField(
         _l("Name"),

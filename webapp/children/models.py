@@ -246,6 +246,8 @@ class Parent(HasUid, TenantScoped, Timestamped, Base):
     employer_phone_sealed: Mapped[str | None] = mapped_column("employer_phone", Text)
     away_since: Mapped[date | None]
     expected_return: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(server_default="1")  # as Child.version
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     phone = Sensitive("phone_sealed")
     employer = Sensitive("employer_sealed")
@@ -321,6 +323,8 @@ class Guardian(HasUid, TenantScoped, Timestamped, Base):
     health_sealed: Mapped[str | None] = mapped_column("health", Text)
     started_on: Mapped[date | None]
     ended_on: Mapped[date | None]
+    version: Mapped[int] = mapped_column(server_default="1")  # as Child.version
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     phone = Sensitive("phone_sealed")
     address = Sensitive("address_sealed")

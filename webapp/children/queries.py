@@ -301,14 +301,19 @@ def with_card_details(statement: Select[tuple[Child]]) -> Select[tuple[Child]]:
 CARD_WRITES = (AuditAction.UPDATE, AuditAction.STATUS, AuditAction.IMPORT, AuditAction.TRANSFER_IN)
 
 
-def last_card_change(session: Session, child_id: int) -> tuple[str | None, datetime] | None:
-    """Who last saved the card, and when (their name, or None for the system)."""
+def last_card_change(
+    session: Session, child_id: int, subject: str = "child", subject_id: int | None = None
+) -> tuple[str | None, datetime] | None:
+    """Who last saved the card (or one of its parents or guardians), and when: their name, or
+    None for the system."""
+    subject_ids = [] if subject_id is None else [AuditEvent.subject_id == subject_id]
     row = session.execute(
         select(User.name, AuditEvent.at)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(
             AuditEvent.child_id == child_id,
-            AuditEvent.subject == "child",
+            AuditEvent.subject == subject,
+            *subject_ids,
             AuditEvent.action.in_(CARD_WRITES),
         )
         .order_by(AuditEvent.seq.desc())

@@ -257,14 +257,30 @@ def _edit_conflict(form: Any, child: Child, section: str, options: dict) -> Resp
     """Someone saved the card after this form was opened: the typed values stay in the form,
     the saved ones are shown beside them, and saving again overwrites knowingly."""
     saved = SECTIONS[section](formdata=None, obj=child, **options)
+    conflict = _conflict(form, saved, child, child, "child")
+    return render(
+        "children/edit.html",
+        form=form,
+        child=child,
+        section=section,
+        conflict=conflict,
+        status=422,
+    )
+
+
+def _conflict(form: Any, saved: Any, child: Child, record: Any, subject: str) -> dict:
+    """What the conflict box says: who saved the record and when, and the fields where what
+    they saved differs from what was typed. Showing the saved values is a disclosure, as
+    opening the form is, and is logged the same way."""
     differences = [
         (mine.label.text, shown_value(saved[mine.name]), shown_value(mine))
         for mine in form
-        if mine.type not in ("CSRFTokenField", "HiddenField")
+        if mine.type not in ("CSRFTokenField", "HiddenField", "FileField")
         and shown_value(saved[mine.name]) != shown_value(mine)
     ]
-    form.keep_typed_over(child.version)
-    last = queries.last_card_change(db.session, child.id)
+    form.keep_typed_over(record.version)
+    owner_id = None if subject == "child" else record.id
+    last = queries.last_card_change(db.session, child.id, subject, owner_id)
     if last is not None and last[0]:
         message = _(
             "%(name)s changed this card at %(time)s, after you opened it.",
@@ -273,15 +289,9 @@ def _edit_conflict(form: Any, child: Child, section: str, options: dict) -> Resp
         )
     else:
         message = _("Someone changed this card after you opened it.")
-    _audit_edit_opened(child, [f"child.{mine.name}" for mine in form])
-    return render(
-        "children/edit.html",
-        form=form,
-        child=child,
-        section=section,
-        conflict={"message": message, "differences": differences},
-        status=422,
-    )
+    prefix = "child" if subject == "child" else f"{subject}.{record.id}"
+    _audit_edit_opened(child, [f"{prefix}.{mine.name}" for mine in form])
+    return {"message": message, "differences": differences}
 
 
 def shown_value(field: Any) -> str:
@@ -305,11 +315,24 @@ def edit_parent(child_id: int, relation: str) -> Response:
         abort(404)
     parent = child.parent(ParentRelation(relation))
     form = ParentForm(obj=parent)
+    conflict = None
     if form.validate_on_submit():
-        service.update_parent(db.session, parent, actor_id=current_user.id, **form.parent_values())
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for(".card", child_id=child.id) + "#parents", code=303)
+        try:
+            service.update_parent(
+                db.session,
+                parent,
+                actor_id=current_user.id,
+                expected_version=form.expected_version(),
+                **form.parent_values(),
+            )
+        except service.StaleCard:
+            db.session.rollback()  # nothing of this save is kept but what was typed
+            saved = ParentForm(formdata=None, obj=parent)
+            conflict = _conflict(form, saved, child, parent, "parent")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".card", child_id=child.id) + "#parents", code=303)
     if request.method == "GET":
         _audit_edit_opened(child, [f"parent.{parent.id}.{name}" for name in form.data])
     return render(
@@ -318,7 +341,8 @@ def edit_parent(child_id: int, relation: str) -> Response:
         child=child,
         person=parent,
         title=parent.relation.label,
-        status=422 if form.errors else 200,
+        conflict=conflict,
+        status=422 if form.errors or conflict else 200,
     )
 
 
@@ -364,14 +388,25 @@ def edit_guardian(child_id: int, guardian_id: int) -> Response:
     child, _access = load_child(child_id, Access.FULL)
     guardian = next((x for x in child.guardians if x.id == guardian_id), None) or abort(404)
     form = GuardianForm(obj=guardian)
+    conflict = None
     if form.validate_on_submit():
-        service.update_guardian(
-            db.session, guardian, actor_id=current_user.id, **form.guardian_values()
-        )
-        if _saved_photo(form, guardian):
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
+        try:
+            service.update_guardian(
+                db.session,
+                guardian,
+                actor_id=current_user.id,
+                expected_version=form.expected_version(),
+                **form.guardian_values(),
+            )
+        except service.StaleCard:
+            db.session.rollback()  # nothing of this save is kept but what was typed
+            saved = GuardianForm(formdata=None, obj=guardian)
+            conflict = _conflict(form, saved, child, guardian, "guardian")
+        else:
+            if _saved_photo(form, guardian):
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
     if request.method == "GET":
         _audit_edit_opened(child, [f"guardian.{guardian.id}.{name}" for name in form.data])
     return render(
@@ -381,7 +416,8 @@ def edit_guardian(child_id: int, guardian_id: int) -> Response:
         person=guardian,
         title=guardian.name,
         end_form=EndGuardianForm(ended_on=local_today()),
-        status=422 if form.errors else 200,
+        conflict=conflict,
+        status=422 if form.errors or conflict else 200,
     )
 
 

@@ -58,11 +58,12 @@ def create_class(
 
 
 class StaleCard(RuntimeError):
-    """The card was saved by someone else after this form was opened."""
+    """The record (card, parent, guardian) was saved by someone else after this form was
+    opened; nothing of this save was written."""
 
-    def __init__(self, child: Child) -> None:
-        super().__init__("the card changed since the form was opened")
-        self.child = child
+    def __init__(self, record: Child | Parent | Guardian) -> None:
+        super().__init__("the record changed since the form was opened")
+        self.record = record
 
 
 def _refuse_duplicate(session: Session, id_number: str | None, child: Child) -> None:
@@ -160,8 +161,16 @@ def _apply_changes(
     child_id: int,
     actor_id: int | None,
     values: dict[str, Any],
+    expected_version: int | None = None,
 ) -> list[str]:
-    """Set the values, then log the names of the fields that really changed."""
+    """Set the values, then log the names of the fields that really changed.
+
+    ``expected_version`` is the record's version the form was opened on: a record saved since
+    raises StaleCard and changes nothing. The UPDATE checks it again (version_id_col), for two
+    saves arriving in the same instant; that too raises StaleCard, and the session must then
+    be rolled back."""
+    if expected_version is not None and expected_version != record.version:
+        raise StaleCard(record)
     for key, value in values.items():
         setattr(record, key, value)
     changed = audit.changed_fields(record)
@@ -175,7 +184,10 @@ def _apply_changes(
             child_id=child_id,
             fields=changed,
         )
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError as stale:
+        raise StaleCard(record) from stale
     return changed
 
 
@@ -187,24 +199,23 @@ def update_child(
     expected_version: int | None = None,
     **values: Any,
 ) -> list[str]:
-    """Change card fields; returns the names of the fields that really changed.
-
-    ``expected_version`` is the card's version the form was opened on: a card saved since
-    raises StaleCard and changes nothing. The UPDATE checks it again (version_id_col), for two
-    saves arriving in the same instant; that too raises StaleCard, and the session must then
-    be rolled back."""
+    """Change card fields; returns the names of the fields that really changed (see
+    _apply_changes for ``expected_version``)."""
     if expected_version is not None and expected_version != child.version:
-        raise StaleCard(child)
+        raise StaleCard(child)  # before the duplicate check: the card changed first
     if "id_number" in values:
         _refuse_duplicate(session, values["id_number"], child)
     if "name" in values:
         values["name_pinyin"], values["name_initials"] = name_search_keys(values["name"])
-    try:
-        return _apply_changes(
-            session, child, subject="child", child_id=child.id, actor_id=actor_id, values=values
-        )
-    except StaleDataError as stale:
-        raise StaleCard(child) from stale
+    return _apply_changes(
+        session,
+        child,
+        subject="child",
+        child_id=child.id,
+        actor_id=actor_id,
+        values=values,
+        expected_version=expected_version,
+    )
 
 
 def set_photo(
@@ -226,7 +237,12 @@ def set_photo(
 
 
 def update_parent(
-    session: Session, parent: Parent, *, actor_id: int | None, **values: Any
+    session: Session,
+    parent: Parent,
+    *,
+    actor_id: int | None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> list[str]:
     """Change a parent's details; the child's care classification follows their situation."""
     changed = _apply_changes(
@@ -236,6 +252,7 @@ def update_parent(
         child_id=parent.child_id,
         actor_id=actor_id,
         values=values,
+        expected_version=expected_version,
     )
     if "situation" in changed:
         _reclassify(session, parent.child, actor_id=actor_id)
@@ -311,7 +328,12 @@ def add_guardian(
 
 
 def update_guardian(
-    session: Session, guardian: Guardian, *, actor_id: int | None, **values: Any
+    session: Session,
+    guardian: Guardian,
+    *,
+    actor_id: int | None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> list[str]:
     return _apply_changes(
         session,
@@ -320,6 +342,7 @@ def update_guardian(
         child_id=guardian.child_id,
         actor_id=actor_id,
         values=values,
+        expected_version=expected_version,
     )
 
 
