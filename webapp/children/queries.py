@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from webapp.auth.models import User
 from webapp.children.access import visible_children
@@ -150,7 +150,7 @@ def _filtered(
 def _ordered(statement: Select[tuple[Child]]) -> Select[tuple[Child]]:
     return (
         statement.outerjoin(Child.school_class)
-        .options(selectinload(Child.school_class))
+        .options(contains_eager(Child.school_class))  # the join that orders fills the class
         .order_by(SchoolClass.grade, SchoolClass.section, Child.name, Child.id)
     )
 
