@@ -118,7 +118,7 @@ def coverage_history(session: Session, today: date) -> CoverageHistory:
     for number, week in enumerate(weeks):
         school = SchoolCalendar(week.as_of, _terms_on(terms, week.as_of))
         since = week.as_of - LOOKBACK
-        children = duties._gather(inputs.rows_on(week.as_of), since)
+        children = duties.gather_children(inputs.rows_on(week.as_of), since)
         for duty, class_id, person, done in _states(school, cadences, children, since):
             cells = history.people.get(person)
             if cells is None:
@@ -173,7 +173,7 @@ def _states(
         floor = since if cadence.period == Period.TERM else term_start
         spec = DUTIES[cadence.duty]
         for child in children:
-            for responsible_id, started_on, last in duties._obligations(spec, child):
+            for responsible_id, started_on, last in duties.obligations(spec, child):
                 if max(floor, child.floor, started_on) > today:
                     continue
                 done = last is not None and last >= start
