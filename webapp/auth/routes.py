@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from webapp.auth import carry, codes, service, sessions, step_up
 from webapp.auth.forms import (
+    ChangePasswordForm,
     CodeLoginForm,
     EnrolForm,
     LocaleForm,
@@ -261,6 +262,38 @@ def end_other_devices() -> Response:
     db.session.commit()
     flash(_("Every other device is logged out."), "success")
     return redirect(url_for(".devices"), code=303)
+
+
+@bp.route("/me/password", methods=("GET", "POST"))
+@login_required
+def change_password() -> Response:
+    """The current password, then a new one under the policy; every other device is logged
+    out (whoever knew the old password is shut out) and this login counts as fresh."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        throttle = service.throttle_key(current_user.phone)
+        locked = service.locked_out(db.session, throttle)
+        if locked:
+            form.current.errors.append(refusal_message(locked))
+        elif not service.verify_password(current_user.password_hash, form.current.data):
+            refusal = service.count_failure(db.session, throttle)
+            form.current.errors.append(
+                refusal_message(refusal)
+                if refusal.reason == "locked"
+                else _("That is not your current password.")
+            )
+        elif problem := codes.password_problem(db.session, current_user, form.password.data):
+            form.password.errors.append(problem)
+        else:
+            login = current_login()
+            current_user.password_hash = service.hash_password(form.password.data)
+            sessions.end_all(db.session, current_user.id, sessions.ENDED_PASSWORD, keep=login)
+            login.password_at = utcnow()
+            db.session.commit()
+            flash(_("Your password is changed; every other device is logged out."), "success")
+            return redirect(url_for(".account"), code=303)
+        db.session.commit()  # failures are counted
+    return render("auth/password.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.route("/me/keep-alive", methods=("POST",))
