@@ -467,6 +467,7 @@ def became_due() -> Select:
     )
 
 
+@cache
 def _rows_statement(*, by_person: bool, by_class: bool) -> Select:
     """One row per child and active pairing, with the last day each kind of record happened.
 
