@@ -149,6 +149,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "privacy.overview": SCHOOL_ROLES,
     "privacy.name_officer": frozenset({Role.PRINCIPAL}),
     "privacy.consent": LEADERS | CLASS_ROLES,
+    # A guardian's request for a copy of the child's records: the principal, and the officer
+    # whatever their role (privacy.routes).
+    "privacy.guardian_export": frozenset({Role.PRINCIPAL}),
 }
 
 
