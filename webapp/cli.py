@@ -24,6 +24,15 @@ def register(app: Flask) -> None:
     app.cli.add_command(retention_anonymise)
     app.cli.add_command(retention_hold)
     app.cli.add_command(tenant_offboard)
+    app.cli.add_command(security_matrix)
+
+
+@click.command("security-matrix")
+def security_matrix() -> None:
+    """Print the permission matrix (role by permission) as markdown, for docs/security.md."""
+    from webapp.core.permissions import permission_matrix
+
+    click.echo(permission_matrix(), nl=False)
 
 
 @click.command("demo-code")
