@@ -71,11 +71,93 @@ INCIDENT_TABLES = frozenset({"incident", "incident_child", "incident_step"})
 NOT_SHOWN = frozenset({"tenant_id", "uid", "name_pinyin", "name_initials"})
 
 
+# What the print page calls a column (the JSON keeps the column names).
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "gender": _l("Sex"),
+    "birth_date": _l("Date of birth"),
+    "ethnicity": _l("Ethnicity"),
+    "id_number": _l("ID number"),
+    "student_no": _l("Student register number (学籍号)"),
+    "class_id": _l("Class"),
+    "enrolled_on": _l("Enrolled on"),
+    "status": _l("Status"),
+    "address": _l("Address"),
+    "hukou_place": _l("Household registration (户籍地)"),
+    "is_boarder": _l("Boarder"),
+    "rides_bus": _l("Rides the school bus"),
+    "bus_note": _l("Bus note"),
+    "chronic_illness": _l("Chronic illness"),
+    "allergies": _l("Allergies"),
+    "disability": _l("Disability"),
+    "character": _l("Character"),
+    "interests": _l("Interests and talents"),
+    "left_behind_type": _l("Left-behind type"),
+    "civil_parent_condition": _l("Left behind by the civil-affairs definition"),
+    "is_migrant": _l("Migrant child (随迁子女)"),
+    "difficulty_types": _l("Difficulties (困境)"),
+    "three_special": _l("Three specials (三特)"),
+    "family_types": _l("Family type"),
+    "photo_uid": _l("Photo"),
+    "relation": _l("Relation"),
+    "phone": _l("Phone"),
+    "age": _l("Age"),
+    "occupation": _l("Occupation"),
+    "literacy": _l("Literacy"),
+    "health": _l("Health"),
+    "care_ability": _l("Ability to care"),
+    "may_pick_up": _l("May pick up"),
+    "situation": _l("Situation"),
+    "work_province": _l("Province"),
+    "work_city": _l("City"),
+    "employer": _l("Employer"),
+    "employer_address": _l("Employer's address"),
+    "employer_phone": _l("Employer's phone"),
+    "away_since": _l("Away since"),
+    "expected_return": _l("Expected home"),
+    "kind": _l("Kind"),
+    "happened_at": _l("When"),
+    "happened_on": _l("Date"),
+    "notes": _l("Notes"),
+    "follow_up": _l("Follow-up"),
+    "follow_up_due": _l("Follow-up due"),
+    "mood": _l("Mood"),
+    "concern": _l("Concern"),
+    "channel": _l("Channel"),
+    "direction": _l("Direction"),
+    "minutes": _l("Minutes"),
+    "author_id": _l("Recorded by"),
+    "recorded_by_id": _l("Recorded by"),
+    "marked_by_id": _l("Marked by"),
+    "user_id": _l("Staff member"),
+    "given_by": _l("Given by"),
+    "given_on": _l("Given on"),
+    "method": _l("Method"),
+    "form_reference": _l("Form reference"),
+    "withdrawn_on": _l("Withdrawn on"),
+    "started_on": _l("Started on"),
+    "ended_on": _l("Ended on"),
+    "reason": _l("Reason"),
+    "subjects": _l("Subjects"),
+    "goals": _l("Goals"),
+    "checkpoints": _l("Checkpoints"),
+    "signed_in_at": _l("Signed in"),
+    "signed_out_at": _l("Signed out"),
+    "confirmed_at": _l("Confirmed"),
+    "outcome": _l("Outcome"),
+    "created_at": _l("Entered"),
+    "updated_at": _l("Last changed"),
+}
+# Columns that point at a staff member or a class: the page shows the name, not the number.
+NAMED_TARGETS = frozenset({"user", "school_class"})
+
+
 @dataclass
 class Section:
     table: str
     title: str
     rows: list[dict[str, Any]] = field(default_factory=list)
+    refs: dict[str, str] = field(default_factory=dict)  # column → "user" or "school_class"
 
 
 @dataclass
@@ -83,7 +165,44 @@ class SubjectExport:
     child: Child
     sections: list[Section]
     files: dict[str, bytes]
-    data: bytes = b""
+    names: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def label(self, key: str) -> str:
+        return str(FIELD_LABELS.get(key, key))
+
+    def value(self, section: Section, key: str, value: Any) -> str:
+        target = section.refs.get(key)
+        if target and value is not None:
+            return self.names.get((target, value), str(value))
+        return shown(value)
+
+
+def _section(table: str, title: str, rows: list[Any]) -> Section:
+    refs: dict[str, str] = {}
+    if rows:
+        for attribute in inspect(type(rows[0])).column_attrs:
+            for foreign_key in attribute.columns[0].foreign_keys:
+                target = foreign_key.column
+                if target.table.name in NAMED_TARGETS and target.name == "id":
+                    refs[attribute.key] = target.table.name
+    return Section(table, title, [record_of(row) for row in rows], refs)
+
+
+def _names(session: Session, sections: list[Section]) -> dict[tuple[str, int], str]:
+    from webapp.auth.models import User
+    from webapp.children.models import SchoolClass
+
+    wanted: dict[str, set[int]] = {"user": set(), "school_class": set()}
+    for section in sections:
+        for key, target in section.refs.items():
+            wanted[target] |= {row[key] for row in section.rows if row.get(key) is not None}
+    staff = select(User.id, User.name).where(User.id.in_(wanted["user"]))
+    classes = select(SchoolClass.id, SchoolClass.name).where(
+        SchoolClass.id.in_(wanted["school_class"])
+    )
+    names = {("user", number): name for number, name in session.execute(staff)}
+    names |= {("school_class", number): name for number, name in session.execute(classes)}
+    return names
 
 
 TITLES = {
@@ -185,9 +304,9 @@ def _incident_sections(session: Session, child_id: int) -> list[Section]:
         .order_by(IncidentStep.id)
     )
     return [
-        Section("incident", _title(Incident), [record_of(row) for row in incidents]),
-        Section("incident_child", _title(IncidentChild), [record_of(row) for row in parties]),
-        Section("incident_step", _title(IncidentStep), [record_of(row) for row in steps]),
+        _section("incident", _title(Incident), list(incidents)),
+        _section("incident_child", _title(IncidentChild), parties),
+        _section("incident_step", _title(IncidentStep), list(steps)),
     ]
 
 
@@ -215,16 +334,18 @@ def _files(child: Child, sections: list[Section], guardians: list[Guardian]) -> 
 
 def gather(session: Session, child: Child) -> SubjectExport:
     """Everything the school holds about the child that a guardian may have, by kind."""
-    sections = [Section("child", _title(Child), [record_of(child)])]
+    sections = [_section("child", _title(Child), [child])]
     guardians: list[Guardian] = []
     for model in _about_the_child():
         rows = _rows(session, model, child.id)
         if model is Guardian:
             guardians = rows
-        sections.append(Section(model.__tablename__, _title(model), [record_of(r) for r in rows]))
+        sections.append(_section(model.__tablename__, _title(model), rows))
     sections += _incident_sections(session, child.id)
     sections.sort(key=lambda s: (s.table != "child", s.table))
-    return SubjectExport(child, sections, _files(child, sections, guardians))
+    return SubjectExport(
+        child, sections, _files(child, sections, guardians), _names(session, sections)
+    )
 
 
 def _json_value(value: Any) -> Any:
@@ -266,6 +387,9 @@ def build_zip(
         "requested_by": requester,
         "exported_at": now.isoformat(),
         "withheld": [str(note) for note in WITHHELD_NOTES],
+        "staff_and_classes": {
+            f"{target}:{number}": name for (target, number), name in export.names.items()
+        },
         "records": {
             section.table: [
                 {key: _json_value(value) for key, value in row.items()} for row in section.rows
