@@ -15,12 +15,15 @@ from sqlalchemy import select
 
 from tests.auth.test_sessions import login_token, shift_login
 from tests.conftest import app_session
-from tests.helpers import csrf_token, text_of
+from tests.helpers import csrf_token, log_in, text_of
+from tests.privacy.conftest import user_id
 from webapp.care.models import CareKind, CareRecord
 from webapp.children.models import Child, Guardian
 from webapp.core.audit import AuditAction, AuditEvent
+from webapp.privacy import service
 
 SCHOOL = "/s/yangguang"
+COORDINATOR = "13900000220"
 
 
 def export_url(child_id: int) -> str:
@@ -138,3 +141,21 @@ def test_a_login_past_ten_minutes_is_asked_for_the_password_first(
     prompt = ask(principal, child["id"], requester="张桂花(奶奶)", reference="2026-查阅-009")
     assert prompt.status_code == 401 and 'name="password"' in text_of(prompt)
     assert exports_logged(app, child["id"]) == []
+
+
+def test_the_protection_officer_makes_the_copy_whatever_their_role(
+    app: Flask, client: FlaskClient
+) -> None:
+    """孙德明, the coordinator, may not; once named the protection officer, he may."""
+    child = a_counselled_child(app)
+    log_in(client, COORDINATOR)
+    assert client.get(export_url(child["id"])).status_code == 403
+    coordinator, principal = user_id(app, COORDINATOR), user_id(app, "13800000001")
+    with app_session(app, "yangguang") as session:
+        service.name_officer(session, coordinator, actor_id=principal)
+    card = client.get(f"{SCHOOL}/children/{child['id']}")
+    assert export_url(child["id"]) in card.get_data(as_text=True)
+    sent = ask(client, child["id"], requester="龙大山(爷爷)", reference="2026-查阅-010")
+    assert sent.status_code == 200 and sent.mimetype == "application/zip"
+    [event] = exports_logged(app, child["id"])
+    assert event.actor_id == coordinator
