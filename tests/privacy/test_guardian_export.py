@@ -82,6 +82,7 @@ def test_the_copy_holds_the_childs_records_opened_and_no_other_childs(
     archive = zipfile.ZipFile(io.BytesIO(sent.data))
     records = json.loads(archive.read("records.json"))["records"]
     page = archive.read("index.html").decode()
+    assert "print.css" in archive.namelist()
     assert records["child"][0]["id_number"] == child["id_number"]  # opened, not masked
     assert child["id_number"] in page and child["name"] in page
     assert sorted(g["name"] for g in records["guardian"]) == sorted(child["guardians"])

@@ -411,6 +411,7 @@ def build_zip(
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("index.html", page)
+        archive.writestr("print.css", render_template("privacy/subject_export_print.css"))
         archive.writestr(
             "records.json", json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True)
         )
