@@ -177,6 +177,11 @@ def card(child_id: int) -> Response:
         if access == Access.PAIRING
         else frozenset(),
         gaps=queries.archive_gaps(child) if access == Access.FULL else [],
+        may_export_for_guardian=access == Access.FULL
+        and (
+            can("privacy.guardian_export")
+            or privacy_queries.is_officer(db.session, current_user.id)
+        ),
         today=local_today(),
         **_transfer_context(child, access),
     )
