@@ -63,8 +63,8 @@ BOUNDS = {
     # waiting for a decision (transfers, write-offs, grants, alerts).
     "today": {TEACHER: 12, PRINCIPAL: 18},
     "class child list": 4,  # login, count, page of children with their classes, the filter's
-    "child card": 6,  # login, the card joined whole, the look logged (chain head, row), the
-    # day's looks counted (privacy), consents
+    "child card": 7,  # login, the card joined whole, the look logged (chain head, row), the
+    # day's looks counted (privacy), consents, the protection officer (the guardian export link)
     "timeline partial": 4,  # login, child and class, records joined whole, activities
     "talk form": 4,  # login, child, the last talks with authors, open follow-ups
     # login, child, the uid looked up, the record, the audit chain head and row, counsellors
