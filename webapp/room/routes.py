@@ -196,7 +196,8 @@ def tap(room_id: int) -> Response:
 def _tap(room: Room, form: BoardForm, *, self_service: bool) -> Tapped:
     act, child_id = form.act()
     uid = service.tap_uid(form.uid_value, form.tap.data)
-    who = {"uid": uid, "room": room, "actor_id": current_user.id}
+    # Kept offline: when it was tapped.
+    who = {"uid": uid, "room": room, "actor_id": current_user.id, "now": form.counted_at}
     try:
         if act == "close":
             if self_service:
@@ -391,6 +392,7 @@ def family_call(room_id: int) -> Response:
                 kind=CareKind.FAMILY_CALL,
                 author_id=current_user.id,
                 happened_on=form.happened_on.data,
+                now=form.counted_at,  # kept offline: when it was filled in
                 **form.record_values(),
             )
         except care_service.UidTaken:
