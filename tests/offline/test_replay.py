@@ -258,3 +258,18 @@ def test_a_replayed_uuid_finds_its_record_and_answers_200_with_the_same_fragment
     assert entry.rows() == made  # nothing written twice
     assert same(text_of(again)) == same(text_of(first))
     assert "<html" not in text_of(again)
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_without_javascript_every_offline_form_posts_normally(
+    app: Flask, client: FlaskClient, on_demo_day: date, name: str
+) -> None:
+    """No outbox, no htmx: the plain form, without the phone's time or even its UUID, is saved
+    and the browser is sent on to a page, as before there was any offline work."""
+    entry = FORMS[name](app, client)
+    before = entry.rows()
+    plain = {k: v for k, v in entry.data.items() if k not in ("uid", "captured_at")}
+    answer = post(client, entry.url, plain)
+    assert answer.status_code == 303, text_of(answer)
+    assert entry.rows() > before
+    assert client.get(answer.headers["Location"]).status_code == 200
