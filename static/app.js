@@ -358,8 +358,10 @@
           return store("entries", "readwrite", function (s) { s.add(entry); });
         }).then(function () {
           say(words("kept"), "info");
-          if (form.hasAttribute("data-fresh-uid")) {
+          if (form.hasAttribute("data-fresh-uid")) {  // the next entry: the same day
+            var day = form.elements.happened_on, picked = day && day.value;
             form.reset();
+            if (day) day.value = picked;
             form.elements.uid.value = crypto.randomUUID();
           }
           return show();

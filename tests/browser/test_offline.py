@@ -90,11 +90,18 @@ def download_pack(page, base: str, child_id: int) -> None:
     """The home-visit pack of one child (today's plan, ticked by the page, left out)."""
     page.goto(f"{base}/s/yangguang/offline/pack")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    for box in page.locator("input[name=child_id]:checked").all():
-        box.uncheck()
+    ticked = page.locator("input[name=child_id]:checked")
+    while ticked.count():
+        ticked.first.uncheck()
     page.locator(f"input[name=child_id][value='{child_id}']").check()
     page.get_by_role("button", name="下载家访包").click()
     page.get_by_text("家访包：1 名儿童").wait_for()
+
+
+def on_the_demo_day(form) -> None:
+    """The pack's form is dated by the phone's clock; the server answers as on the demo's
+    day, so the visit is dated that day, as a teacher picks the day of a visit."""
+    form.locator("input[name=happened_on]").fill(DEMO_TODAY.isoformat())
 
 
 def open_talk(page, base: str, child_id: int) -> None:
@@ -302,6 +309,7 @@ def test_the_home_visit_pack_works_offline_is_sealed_and_is_wiped_at_logout(serv
     card.get_by_text(name).click()
     form = card.locator("form[data-offline]")
     assert fits_the_screen(phone)
+    on_the_demo_day(form)
     form.get_by_label("家访情况").fill(f"{name}的奶奶在家，院子里有水井没有盖。")
     form.get_by_role("button", name="保存").click()
     wait_badge(phone, "待同步 1")
@@ -345,6 +353,7 @@ def test_flipping_the_signal_while_recording_loses_none_doubles_none_and_keeps_t
     card = phone.locator("#pack-children li")
     card.get_by_text(name).click()
     form = card.locator("form[data-offline]")
+    on_the_demo_day(form)  # kept for every entry after it
     notes = [f"第{n:03d}次补记：孩子在家。" for n in range(1, 101)]  # 100 flips
     for n, text in enumerate(notes):
         phone.context.set_offline(n % 2 == 0)  # off, on, off, on… while replays run
@@ -462,7 +471,8 @@ def test_a_form_sent_with_signal_waits_behind_the_entries_still_kept(server, pho
     child_id, child_name = a_child(app, 8)
     code, item_id = book(app, "稻草人")
     start(phone, base, PRINCIPAL)
-    phone.goto(f"{base}/s/yangguang/assets/i/{code}?q={child_name}")
+    item_page = f"{base}/s/yangguang/assets/i/{code}?q={child_name}"
+    phone.goto(item_page)
     phone.get_by_text(child_name, exact=False).first.click()
     phone.locator("#lend-form").get_by_role("button", name="借出").click()
     returning = phone.locator("#loan-panel form[action$='/return']")
@@ -472,6 +482,7 @@ def test_a_form_sent_with_signal_waits_behind_the_entries_still_kept(server, pho
     returning.get_by_role("button", name="归还").click()
     phone.locator("#loan-panel #lend-form").wait_for()
     before = loans_of(app, item_id)
+    phone.goto(item_page)
 
     held = re.compile(r".*/assets/i/.*/lend$")
     phone.route(held, lambda route: route.abort())

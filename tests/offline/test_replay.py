@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -273,3 +273,22 @@ def test_without_javascript_every_offline_form_posts_normally(
     assert answer.status_code == 303, text_of(answer)
     assert entry.rows() > before
     assert client.get(answer.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_an_entry_kept_past_72_hours_is_refused_with_a_message_the_phone_can_show(
+    app: Flask, client: FlaskClient, on_demo_day: date, name: str
+) -> None:
+    """The phone wipes what it kept 72 hours; a late one is refused, not counted, and the
+    refusal says why in words the 需处理 list shows."""
+    entry = FORMS[name](app, client)
+    before = entry.rows()
+    late = (datetime.now(UTC) - timedelta(hours=73)).isoformat().replace("+00:00", "Z")
+    headers = {"HX-Request": "true", "HX-Target": entry.target}
+    answer = post(client, entry.url, entry.data | {"captured_at": late}, headers=headers)
+    assert answer.status_code == 422
+    errors = " ".join(
+        re.findall(r'class="(?:error|flash flash-error)"[^>]*>([^<]*)<', text_of(answer))
+    )
+    assert "72小时" in errors
+    assert entry.rows() == before

@@ -179,7 +179,18 @@ def tap(room_id: int) -> Response:
     room = load_room(room_id)
     form = BoardForm()
     if not form.validate_on_submit():
-        abort(400)
+        if not form.captured_at.errors:
+            abort(400)
+        # A tap kept on the phone too long: refused, and said why (the phone lists it).
+        refused = {"message": form.captured_at.errors[0], "undo": None, "error": True}
+        return render(
+            "room/board.html",
+            partial="room/_board.html",
+            target=BOARD,
+            status=422,
+            rooms=queries.rooms_run_by(db.session, current_user.id, g.roles),
+            **board_context(room, "", toast=refused),
+        )
     tapped = _tap(room, form, self_service=False)
     db.session.commit()
     q = (form.q.data or "")[:30].strip()
