@@ -506,6 +506,53 @@ def test_a_form_sent_with_signal_waits_behind_the_entries_still_kept(server, pho
     assert borrower == child_id and lent < back
 
 
+def test_a_save_that_times_out_after_20_seconds_is_kept_then_sent(server, phone) -> None:
+    """One bar of signal: the request leaves and no answer comes. After htmx's 20 seconds the
+    form is kept, as without signal, and sent once the way is clear."""
+    base, app = server
+    child_id, _name = a_child(app, 9)
+    start(phone, base)
+    open_talk(phone, base, child_id)
+    before = records(app, child_id)
+    slow = re.compile(r".*/care/records/new/talk.*")
+    phone.route(slow, lambda route: None if route.request.method == "POST" else route.continue_())
+    form = phone.locator("#care-entry form[data-offline]")
+    form.get_by_label("谈话内容").fill("信号只有一格，等了很久。")
+    form.get_by_role("button", name="保存").click()
+    phone.wait_for_timeout(15000)
+    assert badge(phone) == ""  # still waiting for the answer
+    wait_badge(phone, "待同步 1")  # given up at 20 seconds: kept
+    phone.unroute(slow)
+    phone.get_by_role("link", name="待同步 1").click()
+    arrive(phone, f"{base}/offline")
+    phone.get_by_role("button", name="立即同步").click()
+    wait_badge(phone, "")
+    assert records(app, child_id, notes="信号只有一格，等了很久。") == 1
+    assert records(app, child_id) == before + 1
+
+
+def test_what_is_kept_is_sent_every_30_seconds_while_the_page_is_open(server, phone) -> None:
+    base, app = server
+    child_id, _name = a_child(app, 8)  # lends a book too, never talks
+    phone.clock.install()
+    start(phone, base)
+    open_talk(phone, base, child_id)
+    before = records(app, child_id)
+    hold_posts(phone)  # the server out of reach: the save fails and is kept
+    form = phone.locator("#care-entry form[data-offline]")
+    form.get_by_label("谈话内容").fill("课间说起哥哥在外地打工。")
+    form.get_by_role("button", name="保存").click()
+    wait_badge(phone, "待同步 1")
+    phone.unroute(re.compile(r".*/care/records/new/.*"))
+    phone.clock.fast_forward(10_000)
+    phone.wait_for_timeout(500)
+    assert badge(phone) == "待同步 1"  # nothing told the page the way is clear
+    phone.clock.fast_forward(21_000)  # the 30 seconds' round
+    wait_badge(phone, "")
+    assert records(app, child_id, notes="课间说起哥哥在外地打工。") == 1
+    assert records(app, child_id) == before + 1
+
+
 def test_an_ended_login_asks_to_log_in_again_then_the_entry_is_sent(server, phone) -> None:
     base, app = server
     child_id, _name = a_child(app, 6)
