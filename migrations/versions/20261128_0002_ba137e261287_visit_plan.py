@@ -1,7 +1,7 @@
 """visit plan
 
 Revision ID: ba137e261287
-Revises: 5dd7c392a9f1
+Revises: b7e2c4d91a05
 Create Date: 2026-11-28 00:02:28.140141
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ba137e261287'
-down_revision = '5dd7c392a9f1'
+down_revision = 'b7e2c4d91a05'
 branch_labels = None
 depends_on = None
 
