@@ -123,20 +123,24 @@ def pack_page() -> Response:
     )
 
 
-@pack_bp.route("/plan/<int:child_id>", methods=("POST",))
+@pack_bp.route("/plan/<int:child_id>", methods=("GET", "POST"))
 @permission_required("care.home_visit")
 def plan_visit(child_id: int) -> Response:
-    """Mark a child "to visit" on a day, from the card; or take it back, from the pack page."""
+    """Mark a child "to visit" on a day (the card leads here); or take it back, from the pack
+    page."""
     child, access = load_child(child_id)
     if not may_record(CareKind.HOME_VISIT, access, g.roles):
         abort(404)
     form = plan.PlanVisitForm()
+    if request.method == "GET" or (not form.validate_on_submit() and form.back.data != "pack"):
+        status = 422 if form.errors else 200
+        return make_response(render_template("offline/plan.html", child=child, form=form), status)
     back = (
         url_for(".pack_page")
         if form.back.data == "pack"
         else url_for("school.children.card", child_id=child.id)
     )
-    if not form.validate_on_submit():
+    if form.errors:
         for message in form.day.errors or [_("This form is damaged. Reload the page.")]:
             flash(str(message), "error")
         return redirect(back, code=303)
