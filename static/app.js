@@ -227,7 +227,7 @@
   function outbox(badge) {
     var HOUR = 3600000, KEEP = 72 * HOUR, WARN = 60 * HOUR;
     var me, tenant, onPage = document.body.hasAttribute("data-offline-page");
-    var base, cryptoKey, busy = false, wait = 0, next = 0;
+    var base, cryptoKey, busy = false, wait = 0, next = 0, queued = 0;
     var encoder = new TextEncoder(), decoder = new TextDecoder();
 
     function words(name, n, date) {
@@ -324,6 +324,7 @@
         badge.textContent = text;
         badge.hidden = !text;
         badge.classList.toggle("has-problems", problems.length > 0);
+        queued = waiting;
         if (onPage) window.offlinePage(api, list, waiting, problems);
         return waiting;
       });
@@ -357,8 +358,10 @@
           return store("entries", "readwrite", function (s) { s.add(entry); });
         }).then(function () {
           say(words("kept"), "info");
-          if (form.hasAttribute("data-fresh-uid")) {
+          if (form.hasAttribute("data-fresh-uid")) {  // the next entry: the same day
+            var day = form.elements.happened_on, picked = day && day.value;
             form.reset();
+            if (day) day.value = picked;
             form.elements.uid.value = crypto.randomUUID();
           }
           return show();
@@ -502,8 +505,9 @@
         });
       }
       if (form.hasAttribute("data-pack")) { stopped(evt); return fetchPack(form); }
+      // Behind entries still waiting it waits too: a return never goes before its loan.
       if (form.hasAttribute("data-offline") && me &&
-          (!navigator.onLine || form.hasAttribute("data-fresh-uid"))) {
+          (!navigator.onLine || queued || form.hasAttribute("data-fresh-uid"))) {
         stopped(evt);
         var data = new FormData(form);
         if (evt.submitter && evt.submitter.name) data.append(evt.submitter.name, evt.submitter.value);

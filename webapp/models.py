@@ -44,6 +44,7 @@ from webapp.incidents.models import (
     IncidentStep,
     SafetyLesson,
 )
+from webapp.offline.models import PlannedVisit
 from webapp.oversight.assessment_models import (
     AssessmentCriterion,
     AssessmentScheme,
@@ -139,6 +140,7 @@ __all__ = [
     "Parent",
     "PickupRefusal",
     "PlanReview",
+    "PlannedVisit",
     "PrivacyAlert",
     "ProbeHit",
     "ProtectionOfficer",

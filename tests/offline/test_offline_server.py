@@ -153,3 +153,20 @@ def test_only_the_quick_entries_may_be_kept_on_the_phone(app: Flask, teacher: Fl
     for kind, kept in (("talk", True), ("home_visit", True), ("growth", False)):
         page = text_of(teacher.get(f"/s/yangguang/care/records/new/{kind}?child_id={child_id}"))
         assert ("data-offline" in page) is kept, kind
+
+
+def test_counselling_incidents_and_plans_are_never_kept_on_the_phone(
+    app: Flask, principal: FlaskClient
+) -> None:
+    """Their forms are never offline forms, so nothing of them goes into the outbox (the pack
+    holds the home-visit form only: see the pack's test above)."""
+    child_id, _name = child_of(app)
+    pages = {
+        "counselling": f"/s/yangguang/care/records/new/counselling?child_id={child_id}",
+        "incident": "/s/yangguang/incidents/new",
+        "plan": f"/s/yangguang/plans/children/{child_id}/new",
+    }
+    for what, url in pages.items():
+        answer = principal.get(url)
+        assert answer.status_code == 200, what
+        assert "data-offline" not in text_of(answer), what

@@ -83,7 +83,7 @@ def lend(code: str) -> Response:
                     actor_id=current_user.id,
                     quantity=(form.quantity.data or 1) if item.category.counted else 1,
                     child_limit=settings.child_limit,
-                    now=form.captured_at_value,  # kept offline: when it was lent
+                    now=form.counted_at,  # kept offline: when it was lent
                     **as_borrower(person),
                 )
             except service.Refused as error:
@@ -133,7 +133,7 @@ def return_item(code: str) -> Response:
             actor_id=current_user.id,
             loan_id=form.loan_value,
             note=form.note.data,
-            now=form.captured_at_value,  # kept offline: when it came back
+            now=form.counted_at,  # kept offline: when it came back
         )
     except service.Refused as error:
         return refused(item, refusal(error))

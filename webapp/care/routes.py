@@ -97,7 +97,7 @@ def new_record(kind: str) -> Response:
                 kind=spec.kind,
                 author_id=current_user.id,
                 happened_on=form.happened_on.data,
-                now=form.captured_at_value,  # kept offline: when it was filled in
+                now=form.counted_at,  # kept offline: when it was filled in
                 **form.record_values(),
             )
         except service.UidTaken:

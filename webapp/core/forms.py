@@ -22,6 +22,16 @@ class BaseForm(FlaskForm):
 # phone keeps it at most this long, and a clock a little ahead of the server's is forgiven.
 CAPTURED_WITHIN = timedelta(hours=72)
 CLOCK_SKEW = timedelta(minutes=5)
+# What counts (a duty done, a roll call on time) uses the time on the phone, never later than
+# its arrival and never more than this before it: a phone whose clock is wrong moves nothing far.
+COUNTED_WITHIN = timedelta(days=30)
+
+
+def counted_time(captured: datetime | None, received: datetime) -> datetime:
+    """When an entry counts: its captured time, clamped to the 30 days before ``received``."""
+    if captured is None or captured > received:
+        return received
+    return max(captured, received - COUNTED_WITHIN)
 
 
 def parse_captured(value: Any) -> datetime | None:
@@ -44,6 +54,11 @@ class CapturedForm(BaseForm):
     @property
     def captured_at_value(self) -> datetime | None:
         return parse_captured(self.captured_at.data)
+
+    @property
+    def counted_at(self) -> datetime:
+        """When the entry counts: the time on the phone, clamped (see ``counted_time``)."""
+        return counted_time(self.captured_at_value, datetime.now(UTC))
 
     def validate_captured_at(self, field: HiddenField) -> None:
         if not field.data:

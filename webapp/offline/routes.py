@@ -20,11 +20,14 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     jsonify,
     make_response,
+    redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,17 +36,21 @@ from markupsafe import escape
 
 from webapp.care import queries
 from webapp.care import service as care_service
+from webapp.care.access import may_record
 from webapp.care.forms import MAX_PHOTOS
 from webapp.care.kinds import KINDS, KindSpec, _visit_options
 from webapp.care.models import CareKind
 from webapp.children.models import Child
+from webapp.children.routes import load_child
 from webapp.core import audit
 from webapp.core.audit import AuditAction
 from webapp.core.crypto import mask_phone
 from webapp.core.db import utcnow, writes_on_get
 from webapp.core.files import NotAnImage, shrink_photo
+from webapp.core.i18n import local_today, long_date
 from webapp.core.permissions import permission_required
 from webapp.extensions import db
+from webapp.offline import plan
 
 bp = Blueprint("offline", __name__)  # at the root: the worker's scope is the whole site
 pack_bp = Blueprint("offline_pack", __name__, url_prefix="/offline")
@@ -94,8 +101,65 @@ def csrf_token() -> Response:
 @pack_bp.route("/pack")
 @permission_required("care.home_visit")
 def pack_page() -> Response:
-    children = queries.own_children(db.session, current_user.id, g.roles)
-    return make_response(render_template("offline/pack.html", children=children))
+    """Today's plan ticked (or, with nothing planned, the paired children due a visit), then
+    the rest of the teacher's own children to add."""
+    today = local_today()
+    chosen = plan.planned_children(db.session, current_user.id, today)
+    source = "plan"
+    if not chosen:
+        chosen = plan.paired_due_a_visit(db.session, current_user.id, today, PACK_LIMIT)
+        source = "due" if chosen else "none"
+    own = queries.own_children(db.session, current_user.id, g.roles)
+    ticked = {c.id for c in chosen}
+    return make_response(
+        render_template(
+            "offline/pack.html",
+            chosen=chosen,
+            source=source,
+            children=[c for c in own if c.id not in ticked],
+            today=today,
+            unplan=plan.PlanVisitForm(formdata=None),
+        )
+    )
+
+
+@pack_bp.route("/plan/<int:child_id>", methods=("GET", "POST"))
+@permission_required("care.home_visit")
+def plan_visit(child_id: int) -> Response:
+    """Mark a child "to visit" on a day (the card leads here); or take it back, from the pack
+    page."""
+    child, access = load_child(child_id)
+    if not may_record(CareKind.HOME_VISIT, access, g.roles):
+        abort(404)
+    form = plan.PlanVisitForm()
+    if request.method == "GET" or (not form.validate_on_submit() and form.back.data != "pack"):
+        status = 422 if form.errors else 200
+        return make_response(render_template("offline/plan.html", child=child, form=form), status)
+    back = (
+        url_for(".pack_page")
+        if form.back.data == "pack"
+        else url_for("school.children.card", child_id=child.id)
+    )
+    if form.errors:
+        for message in form.day.errors or [_("This form is damaged. Reload the page.")]:
+            flash(str(message), "error")
+        return redirect(back, code=303)
+    who = {"child": child, "user_id": current_user.id, "day": form.day.data}
+    if "remove" in request.form:
+        plan.unplan_visit(db.session, **who)
+        flash(_("%(name)s is off the visit plan.", name=child.name), "success")
+    else:
+        plan.plan_visit(db.session, **who)
+        flash(
+            _(
+                "%(name)s is on your visit plan for %(day)s.",
+                name=child.name,
+                day=long_date(form.day.data),
+            ),
+            "success",
+        )
+    db.session.commit()
+    return redirect(back, code=303)
 
 
 @pack_bp.route("/pack.json")
@@ -106,6 +170,7 @@ def pack() -> Response:
     visit form of each child. Never counselling, incidents or plans."""
     spec = KINDS[CareKind.HOME_VISIT]
     own = {c.id: c for c in queries.own_children(db.session, current_user.id, g.roles)}
+    own |= {c.id: c for c in plan.planned_children(db.session, current_user.id, local_today())}
     wanted = [own[i] for i in request.args.getlist("child_id", type=int) if i in own]
     if not wanted or len(wanted) > PACK_LIMIT:
         abort(400)

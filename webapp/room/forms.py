@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from webapp.care.forms import MINUTES_PICKS, ActivityForm, FamilyCallForm
 from webapp.children.models import Child
-from webapp.core.forms import BaseForm, MultiCheckboxField, options, strip_filter
+from webapp.core.forms import BaseForm, CapturedForm, MultiCheckboxField, options, strip_filter
 from webapp.room.models import RoomKind
 
 WEEKDAYS = (
@@ -48,7 +48,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-class UidForm(BaseForm):
+class UidForm(CapturedForm):
     """A form with its own UUID, made when the form is made (see care.forms.CareForm)."""
 
     uid = HiddenField()

@@ -179,7 +179,18 @@ def tap(room_id: int) -> Response:
     room = load_room(room_id)
     form = BoardForm()
     if not form.validate_on_submit():
-        abort(400)
+        if not form.captured_at.errors:
+            abort(400)
+        # A tap kept on the phone too long: refused, and said why (the phone lists it).
+        refused = {"message": form.captured_at.errors[0], "undo": None, "error": True}
+        return render(
+            "room/board.html",
+            partial="room/_board.html",
+            target=BOARD,
+            status=422,
+            rooms=queries.rooms_run_by(db.session, current_user.id, g.roles),
+            **board_context(room, "", toast=refused),
+        )
     tapped = _tap(room, form, self_service=False)
     db.session.commit()
     q = (form.q.data or "")[:30].strip()
@@ -196,7 +207,8 @@ def tap(room_id: int) -> Response:
 def _tap(room: Room, form: BoardForm, *, self_service: bool) -> Tapped:
     act, child_id = form.act()
     uid = service.tap_uid(form.uid_value, form.tap.data)
-    who = {"uid": uid, "room": room, "actor_id": current_user.id}
+    # Kept offline: when it was tapped.
+    who = {"uid": uid, "room": room, "actor_id": current_user.id, "now": form.counted_at}
     try:
         if act == "close":
             if self_service:
@@ -391,6 +403,7 @@ def family_call(room_id: int) -> Response:
                 kind=CareKind.FAMILY_CALL,
                 author_id=current_user.id,
                 happened_on=form.happened_on.data,
+                now=form.counted_at,  # kept offline: when it was filled in
                 **form.record_values(),
             )
         except care_service.UidTaken:

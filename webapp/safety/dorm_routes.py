@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.children.models import Child
-from webapp.core.db import utcnow
 from webapp.core.htmx import render, wants_partial
 from webapp.core.i18n import local_today
 from webapp.core.permissions import can, permission_required
@@ -65,7 +64,7 @@ def headcount(dorm_room_id: int) -> Response:
                 sent=form.sent,
                 shown=form.shown_marks(),
                 actor_id=current_user.id,
-                now=utcnow(),
+                now=form.counted_at,  # kept offline: when it was taken
             )
         except service.UidTaken:
             abort(400)

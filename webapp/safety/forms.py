@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from webapp.children.models import Child
 from webapp.core.choices import Choice
-from webapp.core.forms import BaseForm, none_if_empty, options, strip_filter
+from webapp.core.forms import BaseForm, CapturedForm, none_if_empty, options, strip_filter
 from webapp.core.i18n import local_today
 from webapp.safety.models import AbsenceReason, DayPart, LeaveKind
 
@@ -45,7 +45,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-class UidForm(BaseForm):
+class UidForm(CapturedForm):
     """A create form with its own UUID, made when the form is made."""
 
     uid = HiddenField()

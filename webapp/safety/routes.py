@@ -117,7 +117,7 @@ def roll_call(class_id: int) -> Response:
                 sent=form.sent,
                 shown=form.shown_marks(),
                 actor_id=current_user.id,
-                now=now,
+                now=form.counted_at,  # kept offline: when it was taken
             )
         except service.UidTaken:
             abort(400)  # a page sent for another class or day: reload and start afresh

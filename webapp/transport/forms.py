@@ -21,7 +21,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from webapp.children.models import GuardianRelation
 from webapp.core.crypto import mask_phone
-from webapp.core.forms import BaseForm, PhoneField, none_if_empty, options, strip_filter
+from webapp.core.forms import (
+    BaseForm,
+    CapturedForm,
+    PhoneField,
+    none_if_empty,
+    options,
+    strip_filter,
+)
 from webapp.transport.models import BusDirection, BusRoute, PassengerState, ReleaseKind
 
 TEXT = [strip_filter, none_if_empty]
@@ -35,7 +42,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-class TapForm(BaseForm):
+class TapForm(CapturedForm):
     """A form with its own UUID: one tap, done once."""
 
     uid = HiddenField()

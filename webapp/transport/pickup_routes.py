@@ -20,7 +20,7 @@ from webapp.children.models import Child, SchoolClass
 from webapp.core.files import load_photo
 from webapp.core.forms import BaseForm
 from webapp.core.htmx import render, wants_partial
-from webapp.core.i18n import local_today
+from webapp.core.i18n import SCHOOL_TIMEZONE, local_today
 from webapp.core.permissions import permission_required
 from webapp.extensions import db
 from webapp.safety.models import DayPart
@@ -187,6 +187,9 @@ def release(child_id: int) -> Response:
     form = ReleaseForm()
     if not form.validate_on_submit():
         return render_child(child, school_class, day, form=form, status=422)
+    now = form.counted_at  # kept offline: the day and time the child was handed over
+    if form.captured_at_value is not None:
+        day = now.astimezone(SCHOOL_TIMEZONE).date()
     try:
         made = service.release_child(
             db.session,
@@ -196,6 +199,7 @@ def release(child_id: int) -> Response:
             kind=form.release_kind,
             person_key=form.person.data,
             actor_id=current_user.id,
+            now=now,
         )
     except service.UidTaken:
         abort(400)
