@@ -100,7 +100,8 @@ EXCLUDED = {
     "webapp.incidents.forms.CloseForm": "an incident closes once all its steps are signed",
     "webapp.transport.forms.TodayCollectorForm": "the pickup board links it on a pickup day only",
 }
-# Where a value is shown again only in a file or a log, not on a page.
+# Forms whose saved text no page of the walk shows (a log, a page it does not open); the text is
+# still searched for as markup on every page.
 NOT_SHOWN = {
     "webapp.children.forms.RevealForm": "the reason for seeing a number is kept in the audit log",
     "webapp.care.forms.GroupTalkForm": "shown on the group's own page, which no link walked opens",
