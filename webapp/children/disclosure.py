@@ -193,6 +193,6 @@ def field_label(name: str) -> str:
         label = (
             FIELD_LABELS.get(attribute) or REVEALABLE["child"].get(attribute, (None, attribute))[1]
         )
-    if len(parts) == 3:
+    if len(parts) == 3 and parts[0] in SUBJECT_LABELS:  # not "export.archive.<table>"
         return f"{SUBJECT_LABELS[parts[0]]} · {label}"
     return str(label)

@@ -19,7 +19,6 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -44,6 +43,7 @@ from webapp.core import audit
 from webapp.core.audit import AuditAction
 from webapp.core.crypto import mask_id_number, mask_phone
 from webapp.core.i18n import long_date
+from webapp.core.spreadsheet import safe_text
 from webapp.tenants.models import Term
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,20 +54,12 @@ TABLE_TITLES = {
     SUMMARY: _l("Summary of left-behind children"),
 }
 
-# Excel, WPS and LibreOffice run a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT = "@"
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 THIN = Side(style="thin", color="000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-
-def safe_text(value: str) -> str:
-    """Text Excel shows as text: a leading apostrophe stops =, +, -, @ from starting a formula."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @dataclass

@@ -124,7 +124,8 @@ def new() -> Response:
     form = IdentityForm(classes=classes, class_id=request.args.get("class_id", type=int))
     if form.validate_on_submit():
         values = form.card_values()
-        school_class = next((c for c in classes if c.id == values.pop("class_id")), None)
+        class_id = values.pop("class_id")  # once: not inside the search (a second class failed)
+        school_class = next((c for c in classes if c.id == class_id), None)
         try:
             child = service.register_child(
                 db.session, actor_id=current_user.id, school_class=school_class, **values
