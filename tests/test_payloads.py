@@ -472,6 +472,10 @@ def is_export(form: Form) -> bool:
 def test_payloads_in_every_free_text_field_come_back_as_text_on_pages_and_in_exports(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Escaping is the templates' and the exports' work, the same on either database; the
+        # walk takes minutes, so it runs once (SQLite).
+        pytest.skip("run on SQLite only")
     classes = free_text_forms()
     assert set(EXCLUDED) <= set(classes), "an exclusion names no form with free text"
     validated = Validated(monkeypatch)
