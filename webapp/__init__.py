@@ -42,11 +42,14 @@ def _init_extensions(app: Flask) -> None:
     from webapp.core import assets, errors, i18n, security
     from webapp.core.db import configure_sqlite
     from webapp.core.permissions import Role, can
+    from webapp.core.row_security import configure_postgresql
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine)
     migrate.init_app(app, db)
     csrf.init_app(app)
     htmx.init_app(app)
