@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.orm import Session
 
 from tests.conftest import APP_ROLE, app_session
 from tests.helpers import log_in, text_of
@@ -21,10 +22,11 @@ from webapp.children.models import Child
 from webapp.core.org import Tenant
 from webapp.core.row_security import (
     NOT_TENANT_DATA,
+    apply_row_security,
     missing_row_security,
     tenant_table_names,
 )
-from webapp.core.tenancy import tenant_tables
+from webapp.core.tenancy import tenant_context, tenant_tables
 from webapp.extensions import db
 
 
@@ -170,3 +172,42 @@ def test_the_audit_chain_still_grows_and_verifies_under_row_security(role_app: F
         session.flush()
         assert session.scalar(text("SELECT count(*) FROM audit_event")) == before + 1
         assert verify_chain(session.connection(), tenant_id) is None
+
+
+def test_a_tenant_table_added_later_is_caught_and_then_covered(postgresql: Flask) -> None:
+    engine = create_engine(postgresql.config["TEST_OWNER_DATABASE_URL"])
+    with engine.connect() as connection, connection.begin() as transaction:
+        connection.exec_driver_sql(
+            "CREATE TABLE later_record (id serial PRIMARY KEY, tenant_id integer NOT NULL)"
+        )
+        assert missing_row_security(connection) == {
+            "later_record": ["enabled", "forced", "tenant_isolation"]
+        }
+        assert apply_row_security(connection) == ["later_record"]
+        assert missing_row_security(connection) == {}
+        transaction.rollback()
+    engine.dispose()
+
+
+def current_school_setting(session: Session) -> str:
+    return session.connection().scalar(text("SELECT current_setting('shouwang.tenant_id', true)"))
+
+
+def test_the_database_follows_the_school_the_session_works_for(role_app: Flask) -> None:
+    with app_session(role_app, "yangguang") as session:
+        schools = dict(session.execute(select(Tenant.slug, Tenant.id)).all())
+        yangguang, hongxing = schools["yangguang"], schools["hongxing"]
+        assert session.scalars(select(Child.tenant_id).distinct()).all() == [yangguang]
+        assert current_school_setting(session) == str(yangguang)
+        with tenant_context(session, hongxing):  # a transfer works in two schools in turn
+            assert session.scalars(select(Child.tenant_id).distinct()).all() == [hongxing]
+        # Even SQL written by hand on the session's connection sees one school only.
+        by_hand = text("SELECT DISTINCT tenant_id FROM child")
+        assert session.connection().execute(by_hand).scalars().all() == [yangguang]
+
+        with tenant_context(session, hongxing):
+            savepoint = session.begin_nested()  # begun while the setting names 红星
+            session.scalars(select(Child.id).limit(1)).all()
+        assert session.connection().execute(by_hand).scalars().all() == [yangguang]
+        savepoint.rollback()  # the setting went back to 红星 with it: it is given again
+        assert session.connection().execute(by_hand).scalars().all() == [yangguang]

@@ -199,6 +199,7 @@ _APPLIED = "shouwang.row_security.applied"
 _UNKNOWN = object()
 # A transaction begins with neither setting (transaction-local values end with the transaction).
 _AT_BEGIN: tuple[int | None, bool] = (None, False)
+_SAVEPOINT_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 _SET = "SELECT set_config(%s, %s, true), set_config(%s, %s, true)"
 
 
@@ -228,11 +229,13 @@ def _after_savepoint_rollback(connection: Connection, _name: Any, _context: Any)
 def _before_cursor_execute(
     connection: Connection,
     _cursor: Any,
-    _statement: str,
+    statement: str,
     _parameters: Any,
     context: Any,
     _executemany: bool,
 ) -> None:
+    if statement.startswith(_SAVEPOINT_STATEMENTS):
+        return  # a rollback to it would undo the setting given just before
     ref = connection.info.get(_SESSION)
     session = ref() if ref is not None else None
     if session is None:
