@@ -64,7 +64,11 @@ APP_ROLE_PASSWORD = "shouwang-app-test"
 
 
 def app_role_url(owner_url: str) -> str:
-    """``owner_url`` as a role granted as production grants the app's (created if new)."""
+    """``owner_url`` as a role granted as production grants the app's (created if new).
+
+    Unlike production's, it may become the owner for one transaction (``SET LOCAL ROLE``: it
+    inherits nothing), which is how tests play someone with the database in hand.
+    """
     engine = create_engine(owner_url)
     with engine.begin() as connection:
         exists = connection.scalar(
@@ -72,9 +76,12 @@ def app_role_url(owner_url: str) -> str:
         )
         if not exists:
             connection.exec_driver_sql(
-                f"CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE_PASSWORD}'"
+                f"CREATE ROLE {APP_ROLE} LOGIN NOINHERIT PASSWORD '{APP_ROLE_PASSWORD}'"
             )
+        connection.exec_driver_sql(f"ALTER ROLE {APP_ROLE} NOINHERIT")
         grant_app_role(connection, APP_ROLE)
+        owner = connection.scalar(text("SELECT current_user"))
+        connection.exec_driver_sql(f'GRANT "{owner}" TO {APP_ROLE}')
     engine.dispose()
     url = make_url(owner_url).set(username=APP_ROLE, password=APP_ROLE_PASSWORD)
     return url.render_as_string(hide_password=False)

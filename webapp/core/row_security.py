@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from webapp.core.tenancy import ALL_TENANTS, TENANT_KEY
+from webapp.core.tenancy import ALL_TENANTS, SESSION_OF_CONNECTION, TENANT_KEY
 
 POLICY = "tenant_isolation"
 TENANT_SETTING = "shouwang.tenant_id"
@@ -167,6 +167,8 @@ def grant_app_role(connection: Connection, role: str) -> None:
         raise RowSecurityError(f"no role {role!r}: CREATE ROLE {role} LOGIN PASSWORD '…' first")
     if found.rolsuper or found.rolbypassrls:
         raise RowSecurityError(f"{role} is a superuser or bypasses row security")
+    if connection.scalar(text("SELECT pg_has_role(:role, current_user, 'USAGE')"), {"role": role}):
+        raise RowSecurityError(f"{role} is or inherits the owner's rights: it must own nothing")
     owned = connection.execute(
         text(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -194,7 +196,7 @@ def grant_app_role(connection: Connection, role: str) -> None:
 
 # --- Following the session ---------------------------------------------------------------------
 
-_SESSION = "shouwang.row_security.session"
+_SESSION = SESSION_OF_CONNECTION
 _APPLIED = "shouwang.row_security.applied"
 _UNKNOWN = object()
 # A transaction begins with neither setting (transaction-local values end with the transaction).
@@ -258,13 +260,26 @@ def _before_cursor_execute(
     connection.info[_APPLIED] = wanted
 
 
+def _follow(session: Session) -> None:
+    # Sessions may take turns on one connection (a test's, joined by each session in turn):
+    # the one about to run SQL is the one whose tenant counts.
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().info[_SESSION] = weakref.ref(session)
+
+
 @event.listens_for(Session, "after_begin")
 def _follow_session(session: Session, _transaction: Any, connection: Connection) -> None:
     connection.info[_SESSION] = weakref.ref(session)
 
 
+@event.listens_for(Session, "before_flush", insert=True)  # before the audit chain reads its head
+def _follow_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
+    _follow(session)
+
+
 @event.listens_for(Session, "do_orm_execute")
-def _let_refresh_through(state: ORMExecuteState) -> None:
+def _follow_statement(state: ORMExecuteState) -> None:
+    _follow(state.session)
     # Refreshing an object the session already holds, by primary key: the tenant filter lets it
     # through whatever the tenant (it was read legitimately), and so does the policy.
     if state.is_column_load:

@@ -10,6 +10,7 @@ they read themselves.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,8 @@ from sqlalchemy.sql.util import find_tables
 
 TENANT_KEY = "shouwang.tenant_id"
 ALL_TENANTS = "all_tenants"
+# On a connection's info: the session working on it now, whose tenant row security follows.
+SESSION_OF_CONNECTION = "shouwang.session"
 
 
 class TenantNotSet(RuntimeError):
@@ -172,6 +175,12 @@ class AppSession(FlaskSession):
         if bind is None and self.bind is not None:
             return self.bind
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
+
+    def connection(self, *args: Any, **kwargs: Any) -> Any:
+        # SQL run on the connection directly is held to this session's tenant too (row_security).
+        connection = super().connection(*args, **kwargs)
+        connection.info[SESSION_OF_CONNECTION] = weakref.ref(self)
+        return connection
 
     def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
         obj = super().get(entity, ident, **kw)
