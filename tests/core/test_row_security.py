@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import Connection, create_engine, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,7 @@ from webapp.core.row_security import (
     apply_row_security,
     missing_row_security,
     tenant_table_names,
+    why_the_policies_do_not_hold,
 )
 from webapp.core.tenancy import tenant_context, tenant_tables
 from webapp.extensions import db
@@ -211,3 +213,22 @@ def test_the_database_follows_the_school_the_session_works_for(role_app: Flask) 
         assert session.connection().execute(by_hand).scalars().all() == [yangguang]
         savepoint.rollback()  # the setting went back to 红星 with it: it is given again
         assert session.connection().execute(by_hand).scalars().all() == [yangguang]
+
+
+def test_the_grant_refuses_a_role_that_would_pass_the_policies(role_app: Flask) -> None:
+    runner = role_app.test_cli_runner()
+    with role_app.app_context():
+        owner = make_url(role_app.config["TEST_OWNER_DATABASE_URL"]).username
+        result = runner.invoke(args=["db-grant-app-role", owner])
+    assert result.exit_code == 1
+    assert "superuser" in result.output or "owner" in result.output
+
+
+def test_a_role_that_would_pass_the_policies_is_named(
+    postgresql: Flask, as_app_role: Connection
+) -> None:
+    assert why_the_policies_do_not_hold(as_app_role) is None
+    engine = create_engine(postgresql.config["TEST_OWNER_DATABASE_URL"])
+    with engine.connect() as connection:
+        assert why_the_policies_do_not_hold(connection) is not None
+    engine.dispose()

@@ -194,6 +194,26 @@ def grant_app_role(connection: Connection, role: str) -> None:
         connection.exec_driver_sql(statement)
 
 
+def why_the_policies_do_not_hold(connection: Connection) -> str | None:
+    """Why the policies would not bind the role this connection works as, or None."""
+    if connection.dialect.name != "postgresql":
+        return None
+    role = connection.execute(
+        text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).one()
+    if role.rolsuper or role.rolbypassrls:
+        return "it is a superuser or bypasses row security"
+    owned = connection.scalar(
+        text(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = current_schema() AND pg_has_role(c.relowner, 'USAGE')"
+        )
+    )
+    if owned:
+        return "it owns the tables, so it could lift the policies"
+    return None
+
+
 # --- Following the session ---------------------------------------------------------------------
 
 _SESSION = SESSION_OF_CONNECTION
@@ -215,6 +235,9 @@ def configure_postgresql(engine: Engine) -> None:
 
 
 def _at_begin(connection: Connection) -> None:
+    # A session that joins the transaction says so next (after_begin); a plain connection
+    # stays its own.
+    connection.info.pop(_SESSION, None)
     connection.info[_APPLIED] = _AT_BEGIN
 
 

@@ -5,7 +5,8 @@ occurrence of every tenant entity (joins, subqueries and aliases included). With
 the statement raises: the filter fails closed. New rows are stamped with the current tenant
 before the flush, and any row written for another tenant is refused. Oversight reports, the
 CLI and migrations opt out with ``execution_options(all_tenants=True)`` and name the tenants
-they read themselves.
+they read themselves. On PostgreSQL the database holds the same line behind this one, with
+row-level security that follows the session's tenant statement by statement (row_security.py).
 """
 
 from __future__ import annotations
