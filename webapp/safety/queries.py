@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp.auth.models import User
 from webapp.children.access import ON_ROLL, visible_children
@@ -203,18 +203,12 @@ def class_children(session: Session, school_class: SchoolClass) -> list[Child]:
     )
 
 
-def _names(session: Session, user_ids: set[int | None]) -> dict[int, str]:
-    wanted = {i for i in user_ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())
-
-
 def find_roll_call(session: Session, class_id: int, day: date, part: DayPart) -> RollCall | None:
     return session.scalar(
-        select(RollCall).where(
-            RollCall.class_id == class_id, RollCall.day == day, RollCall.part == part
-        )
+        select(RollCall)
+        # The sheet names who took it and who changed it.
+        .options(joinedload(RollCall.taken_by), joinedload(RollCall.changed_by))
+        .where(RollCall.class_id == class_id, RollCall.day == day, RollCall.part == part)
     )
 
 
@@ -247,14 +241,17 @@ def roll_call_sheet(
     return _sheet(session, rows, Attendance.PRESENT, roll_call, SheetSubmission.roll_call_id)
 
 
+def _name(person: User | None) -> str | None:
+    return person.name if person is not None else None
+
+
 def _sheet(session, rows, default, taken, submission_column) -> Sheet:
     sheet = Sheet(rows, default)
     if taken is None:
         return sheet
-    names = _names(session, {taken.taken_by_id, taken.changed_by_id})
     sheet.exists = True
-    sheet.taken_by, sheet.taken_at = names.get(taken.taken_by_id), taken.taken_at
-    sheet.changed_by, sheet.changed_at = names.get(taken.changed_by_id), taken.changed_at
+    sheet.taken_by, sheet.taken_at = _name(taken.taken_by), taken.taken_at
+    sheet.changed_by, sheet.changed_at = _name(taken.changed_by), taken.changed_at
     sheet.submissions = (
         session.scalar(
             select(func.count()).select_from(SheetSubmission).where(submission_column == taken.id)
@@ -493,7 +490,9 @@ def boarders_without_bed(session: Session, day: date) -> list[Child]:
 
 def find_dorm_check(session: Session, room_id: int, day: date) -> DormCheck | None:
     return session.scalar(
-        select(DormCheck).where(DormCheck.room_id == room_id, DormCheck.day == day)
+        select(DormCheck)
+        .options(joinedload(DormCheck.taken_by), joinedload(DormCheck.changed_by))
+        .where(DormCheck.room_id == room_id, DormCheck.day == day)
     )
 
 

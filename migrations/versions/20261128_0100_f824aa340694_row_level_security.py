@@ -6,8 +6,8 @@ while shouwang.all_tenants is on. Nothing on SQLite. Later steps are covered by 
 runs apply_row_security after each upgrade step once the policies are in force.
 
 Revision ID: f824aa340694
-Revises: 5dd7c392a9f1
-Create Date: 2026-11-27 23:50:00.000000
+Revises: b7e2c4d91a05
+Create Date: 2026-11-28 01:00:00.000000
 
 """
 from alembic import op
@@ -17,7 +17,7 @@ from webapp.core.row_security import apply_row_security, remove_row_security
 
 # revision identifiers, used by Alembic.
 revision = 'f824aa340694'
-down_revision = '5dd7c392a9f1'
+down_revision = 'b7e2c4d91a05'
 branch_labels = None
 depends_on = None
 
