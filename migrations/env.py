@@ -2,6 +2,11 @@
 
 Batch migrations on SQLite rebuild tables, which foreign-key enforcement would refuse half-way;
 so enforcement is off during the upgrade and `PRAGMA foreign_key_check` proves the result.
+
+On PostgreSQL a migration works on every school's rows (``shouwang.all_tenants`` on for its
+transaction, as row security asks of the owner too), and once the row-security policies are in
+force every upgrade step is followed by ``apply_row_security``: a tenant table a later
+migration adds gets its policy without anyone remembering to.
 """
 
 import logging
@@ -17,6 +22,11 @@ if config.config_file_name and not logging.getLogger().handlers:
 logger = logging.getLogger("alembic.env")
 
 from webapp.core.db import UTCDateTime  # noqa: E402
+from webapp.core.row_security import (  # noqa: E402
+    apply_row_security,
+    open_all_tenants,
+    row_security_in_force,
+)
 
 migrate_ext = current_app.extensions["migrate"]
 engine = migrate_ext.db.engine
@@ -46,6 +56,11 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def keep_row_security(ctx, step, heads, run_args) -> None:
+    if step.is_upgrade and row_security_in_force(ctx.connection):
+        apply_row_security(ctx.connection)
+
+
 def run_migrations_online() -> None:
     def skip_empty(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
@@ -55,6 +70,7 @@ def run_migrations_online() -> None:
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("on_version_apply", keep_row_security)
 
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -65,6 +81,7 @@ def run_migrations_online() -> None:
         try:
             context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
             with context.begin_transaction():
+                open_all_tenants(connection)  # nothing on SQLite
                 context.run_migrations()
                 if sqlite:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

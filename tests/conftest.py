@@ -3,7 +3,9 @@
 SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). Each backend's
 database is migrated from empty and loaded with the demo data once per run; every test then
 works inside an outer transaction that is rolled back, so tests see the demo schools and
-leave nothing behind.
+leave nothing behind. On PostgreSQL the database is migrated and loaded by its owner, and the
+app then connects as a role that owns nothing (as in production), so row security holds in
+every test: a superuser would pass it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from tests.helpers import log_in
@@ -24,6 +27,7 @@ from webapp import create_app
 from webapp.config import normalise_database_url
 from webapp.core.crypto import generate_data_key
 from webapp.core.org import Tenant
+from webapp.core.row_security import grant_app_role
 from webapp.core.tenancy import tenant_context
 from webapp.demo.data import load_demo_data
 from webapp.extensions import db
@@ -55,6 +59,34 @@ def reset_postgresql(url: str) -> None:
     engine.dispose()
 
 
+APP_ROLE = "shouwang_app_test"
+APP_ROLE_PASSWORD = "shouwang-app-test"
+
+
+def app_role_url(owner_url: str) -> str:
+    """``owner_url`` as a role granted as production grants the app's (created if new).
+
+    Unlike production's, it may become the owner for one transaction (``SET LOCAL ROLE``: it
+    inherits nothing), which is how tests play someone with the database in hand.
+    """
+    engine = create_engine(owner_url)
+    with engine.begin() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": APP_ROLE}
+        )
+        if not exists:
+            connection.exec_driver_sql(
+                f"CREATE ROLE {APP_ROLE} LOGIN NOINHERIT PASSWORD '{APP_ROLE_PASSWORD}'"
+            )
+        connection.exec_driver_sql(f"ALTER ROLE {APP_ROLE} NOINHERIT")
+        grant_app_role(connection, APP_ROLE)
+        owner = connection.scalar(text("SELECT current_user"))
+        connection.exec_driver_sql(f'GRANT "{owner}" TO {APP_ROLE}')
+    engine.dispose()
+    url = make_url(owner_url).set(username=APP_ROLE, password=APP_ROLE_PASSWORD)
+    return url.render_as_string(hide_password=False)
+
+
 def migrated_app_with_demo(database_url: str) -> Flask:
     app = make_app(database_url)
     with app.app_context():
@@ -75,6 +107,14 @@ def app(
         url = normalise_database_url(os.environ["TEST_DATABASE_URL"])
         reset_postgresql(url)
     app = migrated_app_with_demo(url)
+    if request.param == "postgresql":
+        with app.app_context():
+            db.engine.dispose()
+        app = make_app(
+            app_role_url(url),
+            SHOUWANG_DATA_KEY=app.config["SHOUWANG_DATA_KEY"],
+            TEST_OWNER_DATABASE_URL=url,
+        )
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -33,6 +33,7 @@ def create_app(env: str | None = None, config: dict[str, Any] | None = None) -> 
     _register_cli(app)
     if env == "production":
         _refuse_demo_password(app)
+        _warn_if_row_security_is_passed(app)
     return app
 
 
@@ -42,11 +43,14 @@ def _init_extensions(app: Flask) -> None:
     from webapp.core import assets, errors, i18n, security
     from webapp.core.db import configure_sqlite
     from webapp.core.permissions import Role, can
+    from webapp.core.row_security import configure_postgresql
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine)
     migrate.init_app(app, db)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -174,4 +178,23 @@ def _refuse_demo_password(app: Flask) -> None:
         raise ConfigError(
             "demo accounts with the demo password exist; production refuses to start. "
             "Change their passwords or deactivate them first."
+        )
+
+
+def _warn_if_row_security_is_passed(app: Flask) -> None:
+    """On PostgreSQL the app should connect as a role that owns nothing (README)."""
+    from webapp.core.row_security import why_the_policies_do_not_hold
+
+    with app.app_context():
+        try:
+            why = why_the_policies_do_not_hold(db.session.connection())
+        except (OperationalError, ProgrammingError):
+            why = None  # no database yet: the first migration has not run
+        finally:
+            db.session.remove()
+    if why:
+        app.logger.warning(
+            "row-level security does not hold for the app's database role: %s. Connect as a "
+            "role that owns nothing (flask --app webapp db-grant-app-role).",
+            why,
         )

@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(retention_hold)
     app.cli.add_command(tenant_offboard)
     app.cli.add_command(security_matrix)
+    app.cli.add_command(db_grant_app_role)
 
 
 @click.command("security-matrix")
@@ -126,3 +127,27 @@ def add_member(slug: str, phone: str, name: str, role: str) -> None:
     db.session.add(Membership(tenant=tenant, user_id=user.id, role=role_value))
     db.session.commit()
     click.echo(f"{name} is {role_value.value} at {tenant.name}")
+
+
+@click.command("db-grant-app-role")
+@click.argument("role")
+def db_grant_app_role(role: str) -> None:
+    """Let ROLE (a name, or the app's DATABASE_URL) read and write the tables, and own none.
+
+    Run as the tables' owner, after `flask db upgrade`; the tables of later migrations are
+    granted too. The app then connects as ROLE, and row security holds for it.
+    """
+    from sqlalchemy.engine import make_url
+
+    from webapp.core.row_security import RowSecurityError, grant_app_role
+
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException("roles and row security are PostgreSQL's; SQLite has neither")
+    if "://" in role:
+        role = make_url(role).username or ""
+    try:
+        grant_app_role(db.session.connection(), role)
+    except RowSecurityError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"{role} may read and write every table; row security holds for it")

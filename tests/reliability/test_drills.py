@@ -72,7 +72,8 @@ def test_upgrade_from_the_previous_migration_keeps_the_data(
     template: drills.Site, tmp_path: Path
 ) -> None:
     result = drills.upgrade_drill(tmp_path, template=template)
-    assert result["tables_at_previous"] < result["tables_at_head"]
+    # The newest step may add no table (row security changes nothing on SQLite).
+    assert result["tables_at_previous"] <= result["tables_at_head"]
     assert result["rows_of_previous_tables"] > 1000
     assert result["rows_lost"] == {}
     assert result["login_after"]

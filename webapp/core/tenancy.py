@@ -5,11 +5,13 @@ occurrence of every tenant entity (joins, subqueries and aliases included). With
 the statement raises: the filter fails closed. New rows are stamped with the current tenant
 before the flush, and any row written for another tenant is refused. Oversight reports, the
 CLI and migrations opt out with ``execution_options(all_tenants=True)`` and name the tenants
-they read themselves.
+they read themselves. On PostgreSQL the database holds the same line behind this one, with
+row-level security that follows the session's tenant statement by statement (row_security.py).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +30,8 @@ from sqlalchemy.sql.util import find_tables
 
 TENANT_KEY = "shouwang.tenant_id"
 ALL_TENANTS = "all_tenants"
+# On a connection's info: the session working on it now, whose tenant row security follows.
+SESSION_OF_CONNECTION = "shouwang.session"
 
 
 class TenantNotSet(RuntimeError):
@@ -172,6 +176,12 @@ class AppSession(FlaskSession):
         if bind is None and self.bind is not None:
             return self.bind
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
+
+    def connection(self, *args: Any, **kwargs: Any) -> Any:
+        # SQL run on the connection directly is held to this session's tenant too (row_security).
+        connection = super().connection(*args, **kwargs)
+        connection.info[SESSION_OF_CONNECTION] = weakref.ref(self)
+        return connection
 
     def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
         obj = super().get(entity, ident, **kw)
