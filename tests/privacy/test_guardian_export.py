@@ -11,11 +11,13 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from tests.auth.test_sessions import login_token, shift_login
 from tests.conftest import app_session
 from tests.helpers import csrf_token, log_in, text_of
+from tests.payloads import payload
 from tests.privacy.conftest import user_id
 from webapp.care.models import CareKind, CareRecord
 from webapp.children.models import Child, Guardian
@@ -160,3 +162,16 @@ def test_the_protection_officer_makes_the_copy_whatever_their_role(
     assert sent.status_code == 200 and sent.mimetype == "application/zip"
     [event] = exports_logged(app, child["id"])
     assert event.actor_id == coordinator
+
+
+def test_hostile_text_in_the_request_comes_back_as_text_in_the_copy(
+    app: Flask, principal: FlaskClient
+) -> None:
+    """The request's own fields are what the payload walk cannot reach (the answer is a ZIP)."""
+    child = a_counselled_child(app)
+    fields = {"requester": payload(1, 50), "reference": payload(2, 60), "note": payload(3, 500)}
+    sent = ask(principal, child["id"], **fields)
+    assert sent.status_code == 200
+    page = zipfile.ZipFile(io.BytesIO(sent.data)).read("index.html").decode()
+    assert "<script>" not in page and "<img" not in page and 'hx-get="/x"' not in page
+    assert str(escape(fields["requester"])) in page
