@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import re
-import secrets
 import statistics
 import sys
 import tempfile
@@ -34,19 +33,14 @@ ROOT = BENCH.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 
-from bench.bench_wsgi import build_app  # noqa: E402
 from bench.http_ratio import (  # noqa: E402
-    FAST_HASH,
     SCHOOL,
     TEACHER,
+    demo_site,
     gunicorn,
 )
-from webapp.core.crypto import generate_data_key  # noqa: E402
 from webapp.demo import DEMO_PASSWORD  # noqa: E402
-from webapp.demo.data import load_demo_data  # noqa: E402
-from webapp.extensions import db  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
@@ -151,27 +145,10 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    secret_key, data_key = secrets.token_hex(32), generate_data_key()
     runs = []
     with tempfile.TemporaryDirectory(prefix="shouwang-browser-") as tmp:
-        url = f"sqlite:///{tmp}/browser.sqlite3"
-        config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key}
-        config |= {"SHOUWANG_DATA_KEY": data_key, "PASSWORD_HASH": FAST_HASH}
-        app = build_app("development", config)
-        with app.app_context():
-            flask_migrate.upgrade(directory=str(ROOT / "migrations"))
-            load_demo_data(db.session)
-            db.session.commit()
-            db.session.remove()
-            db.engine.dispose()
-        env = os.environ | {
-            "SHOUWANG_ENV": "development",
-            "SHOUWANG_INSTANCE_PATH": str(Path(tmp) / "instance"),
-            "DATABASE_URL": url,
-            "SECRET_KEY": secret_key,
-            "SHOUWANG_DATA_KEY": data_key,
-            "BENCH_GZIP": "1",
-        }
+        _app, env = demo_site(None, Path(tmp))
+        env["BENCH_GZIP"] = "1"  # text gzipped, as by the proxy in front of gunicorn
         with gunicorn(env, 2, 1, Path(tmp) / "gunicorn.log") as (port, _), sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]

@@ -1,6 +1,6 @@
 """Reliability drills on SQLite behind gunicorn: concurrent writers, kill -9, backup, upgrade.
 
-    .venv/bin/python bench/drills.py [writers|kill|backup|upgrade|all] [--kills 20]
+    .venv/bin/python bench/drills.py [writers|card|kill|backup|upgrade|all] [--kills 20]
         [--writers 8] [--records 25]
     .venv/bin/python bench/drills.py backup-now SOURCE.sqlite3 DEST.sqlite3   # e.g. hourly cron
 
@@ -9,6 +9,9 @@ gunicorn, then, over plain HTTP as the class teacher 13800000002 (its talk form,
 a client-made uid as the form sends it):
 - writers: --writers processes each send --records talks at once through 2 workers × 4 threads;
   every answer must be 303, the log free of "database is locked", and the rows exactly as many.
+- card: the teacher and the principal (two logins each) open one card's edit form and all save
+  it in the same instant: one wins, the others are told with their values kept, the card holds
+  the winner's values, and a second try on the new version goes through.
 - kill: one client keeps sending talks while gunicorn (master and workers) is killed with
   SIGKILL --kills times (each once the client has had an answer since the last restart, within
   0.1 s of the next request going out) and restarted; the client retries each talk with the
@@ -62,16 +65,20 @@ from bench.bench_wsgi import MINIMAL_PATH, build_app  # noqa: E402
 from bench.http_ratio import (  # noqa: E402
     FAST_HASH,
     GUNICORN,
+    PRINCIPAL,
     SCHOOL,
     TEACHER,
     BenchError,
     HttpClient,
     first_child_id,
     free_port,
+    get_text,
     log_in,
+    must_find,
     new_talk,
 )
 from webapp.care.models import CareRecord  # noqa: E402
+from webapp.children.models import Child  # noqa: E402
 from webapp.core.crypto import generate_data_key  # noqa: E402
 from webapp.demo import DEMO_PASSWORD  # noqa: E402
 from webapp.demo.data import load_demo_data  # noqa: E402
@@ -275,6 +282,90 @@ def writers_drill(
         "seconds": round(elapsed, 1),
         "integrity": integrity(site.path),
     }
+
+
+# two saves of one card ------------------------------------------------------------------------
+
+CARD_LIVING = ("address", "hukou_place", "bus_note", "allergies", "chronic_illness")
+CARD_LIVING += ("disability", "character", "interests")
+CARD_VERSION = re.compile(r'name="version" type="hidden" value="(\d+)"')
+
+
+def card_drill(directory: Path, savers: int = 4, template: Site | None = None) -> dict[str, Any]:
+    """The class teacher and the principal (two logins each) open the same card's edit form,
+    then all save it in the same instant: one save wins, every other is told (422, its values
+    kept), the card holds the winner's values, and a loser's second try goes through."""
+    site = demo_site(directory, template)
+    server = Server(site, workers=2, threads=4)
+    server.start()
+    try:
+        logins = []
+        for i in range(savers):
+            client = HttpClient(server.port)
+            log_in(client, TEACHER if i % 2 == 0 else PRINCIPAL)
+            logins.append((dict(client.cookies or {}), client.csrf_token))
+            client.close()  # an idle keep-alive connection would be closed under it
+        child_id = first_child_id(reconnect(server.port, logins[0]))
+        path = f"{SCHOOL}/children/{child_id}/edit/living"
+        versions = [version_in(get_text(reconnect(server.port, x), path)) for x in logins]
+        barrier, answers = threading.Barrier(savers), [(0, "")] * savers
+
+        def save(i: int) -> None:
+            client = reconnect(server.port, logins[i])
+            form = dict.fromkeys(CARD_LIVING, "") | {"version": versions[i], "interests": f"#{i}"}
+            barrier.wait()
+            answers[i] = client.request("POST", path, {"X-CSRFToken": client.csrf_token}, form)
+
+        threads = [threading.Thread(target=save, args=(i,)) for i in range(savers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        won = [i for i, (status, _) in enumerate(answers) if status == 303]
+        told = [i for i, (s, body) in enumerate(answers) if s == 422 and "edit-conflict" in body]
+        kept = all(f'value="#{i}"' in answers[i][1] for i in told)
+        saved_after_race = card_interests(site, child_id)
+        retry_status = 0
+        if told:
+            loser = told[0]
+            client = reconnect(server.port, logins[loser])
+            form = dict.fromkeys(CARD_LIVING, "") | {"interests": f"#{loser} again"}
+            form["version"] = version_in(answers[loser][1])
+            retry_status = client.request("POST", path, {"X-CSRFToken": client.csrf_token}, form)[0]
+    finally:
+        server.stop()
+    return {
+        "drill": "card",
+        "savers": savers,
+        "won": len(won),
+        "told": len(told),
+        "other_statuses": sorted({s for s, _ in answers if s not in (303, 422)}),
+        "typed_values_kept": kept,
+        "card_holds_the_winner": bool(won) and saved_after_race == f"#{won[0]}",
+        "retry_status": retry_status,
+        "card_after_retry": card_interests(site, child_id),
+        "retry_value": f"#{told[0]} again" if told else None,
+        "locked_in_log": server.log.read_text().count("database is locked"),
+    }
+
+
+def reconnect(port: int, login: tuple[dict[str, str], str]) -> HttpClient:
+    client = HttpClient(port)
+    client.cookies, client.csrf_token = dict(login[0]), login[1]
+    return client
+
+
+def version_in(page: str) -> str:
+    return must_find(CARD_VERSION.pattern, page, "the card's version in the edit form")
+
+
+def card_interests(site: Site, child_id: str) -> str | None:
+    app = site.app()
+    table = Child.__table__
+    with app.app_context(), db.engine.connect() as connection:
+        value = connection.scalar(select(table.c.interests).where(table.c.id == int(child_id)))
+        db.engine.dispose()
+    return value
 
 
 # kill -9 ---------------------------------------------------------------------------------------
@@ -530,7 +621,8 @@ def main() -> None:
         backup_now(source, destination)
         print(f"backed up {source} to {destination}: integrity {integrity(destination)}")
         return
-    chosen = ["writers", "kill", "backup", "upgrade"] if args.drill == "all" else [args.drill]
+    chosen = ["writers", "card", "kill", "backup", "upgrade"]
+    chosen = chosen if args.drill == "all" else [args.drill]
     results = []
     with tempfile.TemporaryDirectory(prefix="shouwang-drill-") as base:
         template = demo_site(Path(base))
@@ -539,6 +631,8 @@ def main() -> None:
             directory.mkdir()
             if name == "writers":
                 result = writers_drill(directory, args.writers, args.records, template)
+            elif name == "card":
+                result = card_drill(directory, template=template)
             elif name == "kill":
                 result = kill_drill(directory, args.kills, template=template)
             elif name == "backup":

@@ -29,7 +29,6 @@ import json
 import os
 import queue
 import re
-import secrets
 import statistics
 import sys
 import tempfile
@@ -46,27 +45,20 @@ ROOT = BENCH.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench import gen_data  # noqa: E402
-from bench.bench_wsgi import build_app  # noqa: E402
 from bench.http_ratio import (  # noqa: E402
-    FAST_HASH,
     SCHOOL,
     TICKS,
     BenchError,
     HttpClient,
     class_list_html,
+    demo_site,
     gunicorn,
     log_in,
     new_talk,
-    prepare_database,
     teacher_class_id,
 )
-from webapp.core.crypto import generate_data_key  # noqa: E402
-from webapp.demo.data import load_demo_data  # noqa: E402
-from webapp.extensions import db  # noqa: E402
 
 TARGET_P95_MS = {"partial": 30, "page": 50}
 TARGET_MIXED_RPS = 300
@@ -296,29 +288,10 @@ def main() -> None:
     parser.add_argument("--client-threads", type=int, default=64)
     args = parser.parse_args()
 
-    secret_key, data_key = secrets.token_hex(32), generate_data_key()
     steps: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="shouwang-load-") as tmp:
-        url = prepare_database(args.database_url, Path(tmp))
-        config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key}
-        config |= {"SHOUWANG_DATA_KEY": data_key, "PASSWORD_HASH": FAST_HASH}
-        app = build_app("development", config)
-        with app.app_context():
-            flask_migrate.upgrade(directory=str(ROOT / "migrations"))
-            load_demo_data(db.session)
-            db.session.commit()
-            db.session.remove()
-        if args.scale > 0:
-            gen_data.generate(app, args.scale)
-        with app.app_context():
-            db.engine.dispose()
-        env = os.environ | {
-            "SHOUWANG_ENV": "development",
-            "SHOUWANG_INSTANCE_PATH": str(Path(tmp) / "instance"),
-            "DATABASE_URL": url,
-            "SECRET_KEY": secret_key,
-            "SHOUWANG_DATA_KEY": data_key,
-        }
+        _app, env = demo_site(args.database_url, Path(tmp), args.scale)
+        url = env["DATABASE_URL"]
         backend = make_url(url).get_backend_name()
         print(
             f"{backend}, demo + gen_data S={args.scale}, gunicorn {args.workers} workers × "

@@ -7,7 +7,12 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.privacy.cli import audit_verify, retention_anonymise, retention_hold
+from webapp.privacy.cli import (
+    audit_verify,
+    retention_anonymise,
+    retention_hold,
+    tenant_offboard,
+)
 
 
 def register(app: Flask) -> None:
@@ -18,6 +23,16 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_verify)
     app.cli.add_command(retention_anonymise)
     app.cli.add_command(retention_hold)
+    app.cli.add_command(tenant_offboard)
+    app.cli.add_command(security_matrix)
+
+
+@click.command("security-matrix")
+def security_matrix() -> None:
+    """Print the permission matrix (role by permission) as markdown, for docs/security.md."""
+    from webapp.core.permissions import permission_matrix
+
+    click.echo(permission_matrix(), nl=False)
 
 
 @click.command("demo-code")

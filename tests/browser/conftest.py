@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.care.demo_day import freeze_today
@@ -19,9 +20,10 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
     """The app on a committed SQLite database of its own, served from a thread, answering as
-    on the demo's day (its care history ends there; in a holiday nothing would be due)."""
+    on the demo's day (its care history ends there; in a holiday nothing would be due): its
+    address and the app (to read ids from its database)."""
     database = tmp_path_factory.mktemp("live") / "live.sqlite3"
     app = migrated_app_with_demo(f"sqlite:///{database}")
     with pytest.MonkeyPatch.context() as patch:
@@ -29,8 +31,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.server_port}", app
         server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(live: tuple[str, Flask]) -> str:
+    return live[0]
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,20 @@ def test_eight_writers_at_once_lose_nothing_and_never_see_a_lock(
     assert result["integrity"] == "ok"
 
 
+def test_four_saves_of_one_card_at_once_one_wins_and_the_others_are_told(
+    template: drills.Site, tmp_path: Path
+) -> None:
+    result = drills.card_drill(tmp_path, savers=4, template=template)
+    assert result["won"] == 1
+    assert result["told"] == 3
+    assert result["other_statuses"] == []
+    assert result["typed_values_kept"]
+    assert result["card_holds_the_winner"]
+    assert result["retry_status"] == 303
+    assert result["card_after_retry"] == result["retry_value"]
+    assert result["locked_in_log"] == 0
+
+
 def test_kill_9_during_writes_loses_no_acknowledged_record_and_duplicates_none(
     template: drills.Site, tmp_path: Path
 ) -> None:

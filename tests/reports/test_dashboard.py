@@ -28,6 +28,14 @@ WANG_LI = "13800000002"
 ROLL = ("active", "transfer_pending")
 
 
+def first_left_behind(session) -> Child:
+    return session.scalars(
+        select(Child)
+        .where(Child.status == "active", Child.left_behind_type != LeftBehindType.NONE)
+        .order_by(Child.id)
+    ).first()
+
+
 def card_is_complete(child: Child) -> bool:
     """The rule the page states, written out again: ID number, class, address, where both
     parents are, a working-away parent's phone and city, and someone at home with a phone."""
@@ -130,12 +138,7 @@ def test_an_incomplete_card_lowers_the_archive_rate_by_one(
     log_in(client, PRINCIPAL)
     before = figures_on(text_of(client.get(PAGE)))
     with app_session(app, "yangguang") as session:
-        child = session.scalars(
-            select(Child)
-            .where(Child.status == "active", Child.left_behind_type != LeftBehindType.NONE)
-            .order_by(Child.id)
-        ).first()
-        child.address = None
+        first_left_behind(session).address = None
     after = figures_on(text_of(client.get(PAGE)))
     assert after["archive_complete"] == before["archive_complete"] - 1
     assert after["left_behind"] == before["left_behind"]

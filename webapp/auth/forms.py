@@ -59,22 +59,9 @@ class EnrolForm(BaseForm):
     next = HiddenField()
 
 
-class CodeLoginForm(BaseForm):
-    """A first login, or a reset: the code from the principal, then a password of one's own."""
+class NewPasswordForm(BaseForm):
+    """A password of one's own, typed twice."""
 
-    phone = PhoneField(
-        _l("Mobile number"),
-        validators=[DataRequired(message=_l("Enter your mobile number."))],
-        render_kw={"autocomplete": "username"},
-    )
-    code = StringField(
-        _l("One-time code from your principal"),
-        validators=[
-            DataRequired(message=_l("Enter the code your principal gave you.")),
-            Length(max=20, message=_l("The code has 10 letters and digits.")),
-        ],
-        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
-    )
     password = PasswordField(
         _l("New password"),
         description=_l("At least 10 characters. A short sentence is easy to remember."),
@@ -91,6 +78,37 @@ class CodeLoginForm(BaseForm):
             EqualTo("password", message=_l("The two passwords are not the same.")),
         ],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class CodeLoginForm(NewPasswordForm):
+    """A first login, or a reset: the code from the principal, then a password of one's own."""
+
+    phone = PhoneField(
+        _l("Mobile number"),
+        validators=[DataRequired(message=_l("Enter your mobile number."))],
+        render_kw={"autocomplete": "username"},
+    )
+    code = StringField(
+        _l("One-time code from your principal"),
+        validators=[
+            DataRequired(message=_l("Enter the code your principal gave you.")),
+            Length(max=20, message=_l("The code has 10 letters and digits.")),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """A logged-in person changes the password: the current one first."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[
+            DataRequired(message=_l("Enter your current password.")),
+            Length(max=200, message=_l("That is too long for a password.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
     )
 
 

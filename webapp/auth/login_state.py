@@ -19,7 +19,11 @@ from webapp.extensions import db
 def load_user_from_request(req: Request) -> User | None:
     """The person whose live login the cookie names; an ended one is remembered in ``g`` so a
     form posted into it can be carried over the password prompt."""
-    row = sessions.find(db.session, req.cookies.get(sessions.COOKIE_NAME))
+    token, slug = req.cookies.get(sessions.COOKIE_NAME), g.get("tenant_slug")
+    if slug:  # a school's page: its membership comes with the login (see scopes.py)
+        row, tenant, roles = sessions.find_in_tenant(db.session, token, slug)
+    else:
+        row, tenant, roles = sessions.find(db.session, token), None, set()
     if row is None:
         return None
     now = utcnow()
@@ -31,8 +35,20 @@ def load_user_from_request(req: Request) -> User | None:
         g.ended_login = row
         return None
     if sessions.touch(row, now):
-        db.session.commit()  # before the view: nothing else is in this transaction yet
+        # Before the view, nothing else is in this transaction yet; what was just read stays
+        # loaded (expiring it would read the login, the person and the school again).
+        sql_session = db.session()
+        sql_session.expire_on_commit = False
+        try:
+            sql_session.commit()
+        finally:
+            sql_session.expire_on_commit = True
     g.user_session = row
+    if slug:
+        g.membership = (row.user_id, slug, tenant, roles)
+    # Read now, while the row is fresh: a view that commits expires it, and the headers
+    # written after the view would otherwise load the row (and the person) once more.
+    g.login_warning_at = warning_time(row)
     return row.user
 
 
@@ -129,17 +145,24 @@ def warning_time(login: UserSession) -> datetime:
     return sessions.expires_at(login).replace(second=0, microsecond=0)
 
 
+def logged_in_now() -> bool:
+    """Someone is logged in on this request (and has not just logged out), asked without a
+    query: ``is_authenticated`` reads ``is_active``, which a commit has expired."""
+    user = g.get("_login_user")
+    return user is not None and not user.is_anonymous
+
+
 def expiry_header(response: Response) -> Response:
     """Each answer tells app.js when this login ends, for the warning two minutes before."""
-    login = g.get("user_session")
-    if login is not None and current_user.is_authenticated:
-        response.headers["X-Login-Expires"] = warning_time(login).isoformat()
+    warning_at = g.get("login_warning_at")
+    if warning_at is not None and logged_in_now():
+        response.headers["X-Login-Expires"] = warning_at.isoformat()
     return response
 
 
 def login_clock() -> dict[str, Any]:
-    login = current_login()
-    return {"login_expires_at": warning_time(login) if login is not None else None}
+    warning_at = g.get("login_warning_at") if logged_in_now() else None
+    return {"login_expires_at": warning_at}
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:

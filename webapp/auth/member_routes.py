@@ -93,7 +93,14 @@ def roles(user_id: int) -> Response:
                 subject_id=user.id,
                 fields=sorted(r.value for r in chosen.symmetric_difference(current)),
             )
+            switched_off = not chosen and service.switch_off_if_unattached(db.session, user)
             db.session.commit()
-            flash(_("Roles of %(name)s saved.", name=user.name), "success")
+            if switched_off:
+                message = _("%(name)s has left the school and is logged out on every device.")
+            elif not chosen:
+                message = _("%(name)s has left the school.")
+            else:
+                message = _("Roles of %(name)s saved.")
+            flash(message % {"name": user.name}, "success")
             return redirect(url_for(".index"), code=303)
     return render("members/roles.html", form=form, member=user, status=422 if form.errors else 200)

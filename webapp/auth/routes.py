@@ -10,9 +10,11 @@ from flask import Blueprint, Response, abort, flash, g, redirect, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from wtforms import Field
 
 from webapp.auth import carry, codes, service, sessions, step_up
 from webapp.auth.forms import (
+    ChangePasswordForm,
     CodeLoginForm,
     EnrolForm,
     LocaleForm,
@@ -49,6 +51,27 @@ def refusal_message(refusal: service.LoginRefused) -> str:
 
 def code_refused_message() -> str:
     return _("The authenticator code is not right, or was already used. Wait for the next one.")
+
+
+def refused_by_throttle(phone: str, right: bool, field: Field, wrong: str) -> bool:
+    """A secret checked under the login throttle: while the phone is locked out nothing is
+    accepted, and a wrong one counts towards the lock. The reason goes next to the field."""
+    throttle = service.throttle_key(phone)
+    locked = service.locked_out(db.session, throttle)
+    if locked:
+        field.errors.append(refusal_message(locked))
+    elif not right:
+        refusal = service.count_failure(db.session, throttle)
+        field.errors.append(refusal_message(refusal) if refusal.reason == "locked" else wrong)
+    return bool(locked) or not right
+
+
+def policy_allows(user: User, field: Field) -> bool:
+    """The password policy for this person; what it refuses is said next to the field."""
+    problem = codes.password_problem(db.session, user, field.data)
+    if problem:
+        field.errors.append(problem)
+    return problem is None
 
 
 def safe_next(target: str | None) -> str | None:
@@ -109,25 +132,12 @@ def code_login() -> Response:
     form = CodeLoginForm()
     if form.validate_on_submit():
         user = service.find_user_by_phone(db.session, form.phone.data)
-        throttle = service.throttle_key(form.phone.data)
-        locked = service.locked_out(db.session, throttle)
-        row = (
-            None
-            if locked or user is None or not user.is_active
-            else codes.matching(db.session, user, form.code.data)
-        )
-        if locked:
-            form.code.errors.append(refusal_message(locked))
-        elif row is None:
-            refusal = service.count_failure(db.session, throttle)
-            form.code.errors.append(
-                refusal_message(refusal)
-                if refusal.reason == "locked"
-                else _("The code is not right, was used already, or is more than 24 hours old.")
-            )
-        elif problem := codes.password_problem(db.session, user, form.password.data):
-            form.password.errors.append(problem)
-        else:
+        row = None
+        if user is not None and user.is_active:
+            row = codes.matching(db.session, user, form.code.data)
+        wrong = _("The code is not right, was used already, or is more than 24 hours old.")
+        refused = refused_by_throttle(form.phone.data, row is not None, form.code, wrong)
+        if not refused and policy_allows(user, form.password):
             codes.redeem(db.session, user, row, form.password.data)
             token = begin_login(user, with_code=False)
             db.session.commit()
@@ -261,6 +271,28 @@ def end_other_devices() -> Response:
     db.session.commit()
     flash(_("Every other device is logged out."), "success")
     return redirect(url_for(".devices"), code=303)
+
+
+@bp.route("/me/password", methods=("GET", "POST"))
+@login_required
+def change_password() -> Response:
+    """The current password, then a new one under the policy; every other device is logged
+    out (whoever knew the old password is shut out) and this login counts as fresh."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        right = service.verify_password(current_user.password_hash, form.current.data)
+        wrong = _("That is not your current password.")
+        refused = refused_by_throttle(current_user.phone, right, form.current, wrong)
+        if not refused and policy_allows(current_user, form.password):
+            login = current_login()
+            current_user.password_hash = service.hash_password(form.password.data)
+            sessions.end_all(db.session, current_user.id, sessions.ENDED_PASSWORD, keep=login)
+            login.password_at = utcnow()
+            db.session.commit()
+            flash(_("Your password is changed; every other device is logged out."), "success")
+            return redirect(url_for(".account"), code=303)
+        db.session.commit()  # failures are counted
+    return render("auth/password.html", form=form, status=422 if form.errors else 200)
 
 
 @bp.route("/me/keep-alive", methods=("POST",))

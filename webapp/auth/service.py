@@ -152,3 +152,16 @@ def set_roles(session: Session, tenant_id: int, user: User, roles: set) -> None:
     for role in roles - set(held):
         session.add(Membership(tenant_id=tenant_id, user_id=user.id, role=role))
     session.flush()
+
+
+def switch_off_if_unattached(session: Session, user: User) -> bool:
+    """A person left with no role in any school or unit cannot use the app any more: the
+    account is switched off and every login ends at once. Says whether it was."""
+    from webapp.auth import sessions
+    from webapp.core.org import Membership, UnitMembership
+
+    for model in (Membership, UnitMembership):
+        if session.scalar(select(model.id).where(model.user_id == user.id).limit(1)):
+            return False
+    sessions.deactivate(session, user)
+    return True

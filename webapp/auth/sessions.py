@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from webapp.auth.models import User, UserSession
 from webapp.core.db import utcnow
+from webapp.core.org import Tenant, roles_of, with_roles_in_tenant
+from webapp.core.permissions import Role
 
 COOKIE_NAME = "shouwang_login"
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -70,6 +72,20 @@ def find(session: Session, token: str | None) -> UserSession | None:
     if not token or len(token) > 100:
         return None
     return session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
+
+
+def find_in_tenant(
+    session: Session, token: str | None, tenant_slug: str
+) -> tuple[UserSession | None, Tenant | None, set[Role]]:
+    """The login this cookie names, with the school of that slug and the person's roles in it
+    (None and no roles when not a member), in one query."""
+    if not token or len(token) > 100:
+        return None, None, set()
+    statement = select(UserSession).where(UserSession.token_hash == hash_token(token))
+    rows = session.execute(with_roles_in_tenant(statement, UserSession.user_id, tenant_slug)).all()
+    if not rows:
+        return None, None, set()
+    return rows[0][0], *roles_of(rows)
 
 
 def live_sessions(session: Session, user_id: int, now: datetime | None = None) -> list[UserSession]:

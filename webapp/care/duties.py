@@ -467,6 +467,7 @@ def became_due() -> Select:
     )
 
 
+@cache
 def _rows_statement(*, by_person: bool, by_class: bool) -> Select:
     """One row per child and active pairing, with the last day each kind of record happened.
 
@@ -576,7 +577,9 @@ class _Child:
     class_teacher_talk: date | None = None
 
 
-def _gather(rows: Iterable, since: date) -> list[_Child]:
+def gather_children(rows: Iterable, since: date) -> list[_Child]:
+    """The statement's rows, one per child and pairing, as children with their pairings (also
+    read by the coverage over the term, week by week)."""
     children: dict[int, _Child] = {}
     extra = len(ANY_AUTHOR_KINDS)
     for row in rows:
@@ -606,7 +609,7 @@ def _gather(rows: Iterable, since: date) -> list[_Child]:
 
 def _evaluate(board: Board, rows: list, since: date) -> None:
     school = board.school
-    children = _gather(rows, since)
+    children = gather_children(rows, since)
     board.unpaired = _unpaired(children)
     if not school.counts_time:
         return  # a holiday: nothing is due
@@ -619,7 +622,7 @@ def _evaluate(board: Board, rows: list, since: date) -> None:
         floor = since if cadence.period == Period.TERM else term_start
         spec = DUTIES[cadence.duty]
         for child in children:
-            for responsible_id, started_on, last in _obligations(spec, child):
+            for responsible_id, started_on, last in obligations(spec, child):
                 status = _status(
                     cadence,
                     periods,
@@ -633,8 +636,9 @@ def _evaluate(board: Board, rows: list, since: date) -> None:
                     board.statuses.append(status)
 
 
-def _obligations(spec: DutySpec, child: _Child) -> list[tuple[int | None, date, date | None]]:
-    """(who answers, from when, the last day it was done) for one child and one duty."""
+def obligations(spec: DutySpec, child: _Child) -> list[tuple[int | None, date, date | None]]:
+    """(who answers, from when, the last day it was done) for one child and one duty (the
+    engine's rule, applied again by the coverage over the term for past weeks)."""
     if spec.responsible == Responsible.PAIRED:
         return [(user_id, started_on, talk) for _k, user_id, started_on, talk in child.pairings]
     if spec.key == DutyKey.CLASS_TEACHER_TALK:

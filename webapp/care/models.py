@@ -201,6 +201,13 @@ class CareRecord(HasUid, TenantScoped, Base):
         order_by="CarePhoto.id",
         viewonly=True,
     )
+    # Read-only: an amendment is written by naming amends_id (the timeline joins these).
+    amendments: Mapped[list[CareRecord]] = relationship(
+        primaryjoin="and_(remote(CareRecord.tenant_id) == CareRecord.tenant_id, "
+        "foreign(remote(CareRecord.amends_id)) == CareRecord.id)",
+        order_by="(CareRecord.created_at, CareRecord.id)",
+        viewonly=True,
+    )
 
     @property
     def topics(self) -> frozenset[Topic]:

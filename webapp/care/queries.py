@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp.auth.models import User
 from webapp.care.access import readable_records
@@ -52,7 +52,13 @@ def timeline(
     originals rather than as entries of their own."""
     statement = (
         select(CareRecord)
-        .options(selectinload(CareRecord.author), selectinload(CareRecord.photos))
+        # One query for the page: the authors, photos and amendments joined (the ORM puts the
+        # page's LIMIT on the records, in a subquery).
+        .options(
+            joinedload(CareRecord.author),
+            joinedload(CareRecord.photos),
+            joinedload(CareRecord.amendments).joinedload(CareRecord.author),
+        )
         .where(
             CareRecord.child_id == child.id,
             CareRecord.amends_id.is_(None),
@@ -64,17 +70,9 @@ def timeline(
     )
     if kind is not None:
         statement = statement.where(CareRecord.kind == kind)
-    rows = list(session.scalars(statement))
+    rows = list(session.scalars(statement).unique())
     records = rows[:TIMELINE_PAGE]
-    amendments: dict[int, list[CareRecord]] = {}
-    if records:
-        for amendment in session.scalars(
-            select(CareRecord)
-            .options(selectinload(CareRecord.author))
-            .where(CareRecord.amends_id.in_([r.id for r in records]))
-            .order_by(CareRecord.created_at, CareRecord.id)
-        ):
-            amendments.setdefault(amendment.amends_id, []).append(amendment)
+    amendments = {record.id: record.amendments for record in records if record.amendments}
     return TimelinePage(records, amendments, page, has_next=len(rows) > TIMELINE_PAGE)
 
 
@@ -92,7 +90,7 @@ def recent_records(
     return list(
         session.scalars(
             select(CareRecord)
-            .options(selectinload(CareRecord.author))
+            .options(joinedload(CareRecord.author))
             .where(
                 CareRecord.child_id == child.id,
                 CareRecord.kind == kind,

@@ -47,7 +47,26 @@ def _optional_choices(choice_class: type, blank: Any) -> list:
     return options([("", blank), *choice_class.choices()])
 
 
-class IdentityForm(BaseForm):
+class VersionedForm(BaseForm):
+    """A form editing a record (a section of the card, a parent, a guardian), carrying the
+    record's version it was opened on."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        """None for a form sent without one (an old page): saved as before, unchecked."""
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+    def keep_typed_over(self, version: int) -> None:
+        """The values stay as typed; the next save is checked against ``version``."""
+        self.version.data = str(version)
+        self.version.raw_data = [str(version)]
+
+
+class IdentityForm(VersionedForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter the child's name.")), Length(max=50)],
@@ -119,7 +138,7 @@ class IdentityForm(BaseForm):
         }
 
 
-class LivingForm(BaseForm):
+class LivingForm(VersionedForm):
     address = StringField(_l("Home address"), filters=TEXT, validators=[Length(max=200)])
     hukou_place = StringField(
         _l("Household registration (户籍地)"), filters=TEXT, validators=[Length(max=200)]
@@ -152,7 +171,7 @@ class LivingForm(BaseForm):
         return {name: getattr(self, name).data for name in self.FIELDS}
 
 
-class CareForm(BaseForm):
+class CareForm(VersionedForm):
     is_migrant = BooleanField(_l("Lives with parents who moved here for work (随迁子女)"))
     difficulty_types = MultiCheckboxField(
         _l("Difficulties (困境)"), choices=options(DifficultyType.choices())
@@ -171,7 +190,7 @@ class CareForm(BaseForm):
         }
 
 
-class ParentForm(BaseForm):
+class ParentForm(VersionedForm):
     name = StringField(_l("Name"), filters=TEXT, validators=[Length(max=50)])
     situation = SelectField(_l("Where they are"), choices=options(ParentSituation.choices()))
     phone = PhoneField(_l("Phone"), allow_landline=True, validators=[Optional()])
@@ -219,7 +238,7 @@ class ParentForm(BaseForm):
         return values
 
 
-class GuardianForm(BaseForm):
+class GuardianForm(VersionedForm):
     kind = SelectField(_l("Role"), choices=options(GuardianKind.choices()))
     name = StringField(
         _l("Name"),

@@ -149,6 +149,11 @@ class Child(HasUid, TenantScoped, Timestamped, Base):
     three_special_sealed: Mapped[str | None] = mapped_column("three_special", Text)
     family_type_sealed: Mapped[str | None] = mapped_column("family_types", Text)
 
+    # Two teachers saving the card at once: the second save names the version it was typed
+    # over, and the UPDATE itself checks it (version_id_col), so neither overwrites unseen.
+    version: Mapped[int] = mapped_column(server_default="1")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
     id_number = Sensitive("id_number_sealed", blind_index="id_number_hash")
     student_no = Sensitive("student_no_sealed")
     address = Sensitive("address_sealed")
@@ -241,6 +246,8 @@ class Parent(HasUid, TenantScoped, Timestamped, Base):
     employer_phone_sealed: Mapped[str | None] = mapped_column("employer_phone", Text)
     away_since: Mapped[date | None]
     expected_return: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(server_default="1")  # as Child.version
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     phone = Sensitive("phone_sealed")
     employer = Sensitive("employer_sealed")
@@ -316,6 +323,8 @@ class Guardian(HasUid, TenantScoped, Timestamped, Base):
     health_sealed: Mapped[str | None] = mapped_column("health", Text)
     started_on: Mapped[date | None]
     ended_on: Mapped[date | None]
+    version: Mapped[int] = mapped_column(server_default="1")  # as Child.version
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     phone = Sensitive("phone_sealed")
     address = Sensitive("address_sealed")

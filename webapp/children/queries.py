@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from webapp.auth.models import User
 from webapp.children.access import visible_children
 from webapp.children.models import (
     Child,
@@ -20,6 +21,7 @@ from webapp.children.models import (
     SchoolClass,
     ThreeSpecial,
 )
+from webapp.core.audit import AuditAction, AuditEvent
 from webapp.core.permissions import Role, can
 
 PAGE_SIZE = 20
@@ -200,12 +202,13 @@ def visible_classes(session: Session, user_id: int, roles: frozenset[Role]) -> l
     return classes_taught_by(session, user_id)
 
 
-def incomplete_cards(session: Session, class_ids: list[int]) -> dict[int, int]:
-    """Per class, how many cards on the roll still lack something (for the today page).
+def class_cards(session: Session, class_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per class, the children on the roll and how many of their cards still lack something
+    (for the today page of the person's own classes).
 
     One statement, parents and guardians joined: the today page counts its statements."""
     if not class_ids:
-        return {}
+        return {}, {}
     children = (
         session.scalars(
             select(Child)
@@ -215,11 +218,13 @@ def incomplete_cards(session: Session, class_ids: list[int]) -> dict[int, int]:
         .unique()
         .all()
     )
-    counts: dict[int, int] = {}
+    on_roll: dict[int, int] = {}
+    incomplete: dict[int, int] = {}
     for child in children:
+        on_roll[child.class_id] = on_roll.get(child.class_id, 0) + 1
         if archive_gaps(child):
-            counts[child.class_id] = counts.get(child.class_id, 0) + 1
-    return counts
+            incomplete[child.class_id] = incomplete.get(child.class_id, 0) + 1
+    return on_roll, incomplete
 
 
 def children_per_class(session: Session, class_ids: list[int]) -> dict[int, int]:
@@ -290,3 +295,28 @@ def archive_gaps(child: Child) -> list[str]:
 
 def with_card_details(statement: Select[tuple[Child]]) -> Select[tuple[Child]]:
     return statement.options(selectinload(Child.parents), selectinload(Child.guardians))
+
+
+# What a card's save is recorded as: the acts that write the card (not views or disclosures).
+CARD_WRITES = (AuditAction.UPDATE, AuditAction.STATUS, AuditAction.IMPORT, AuditAction.TRANSFER_IN)
+
+
+def last_card_change(
+    session: Session, child_id: int, subject: str = "child", subject_id: int | None = None
+) -> tuple[str | None, datetime] | None:
+    """Who last saved the card (or one of its parents or guardians), and when: their name, or
+    None for the system."""
+    subject_ids = [] if subject_id is None else [AuditEvent.subject_id == subject_id]
+    row = session.execute(
+        select(User.name, AuditEvent.at)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.child_id == child_id,
+            AuditEvent.subject == subject,
+            *subject_ids,
+            AuditEvent.action.in_(CARD_WRITES),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None

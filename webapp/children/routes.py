@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from webapp.auth.step_up import step_up_required
@@ -41,7 +43,7 @@ from webapp.core.audit import AuditAction
 from webapp.core.db import utcnow, writes_on_get
 from webapp.core.files import NotAnImage, load_photo
 from webapp.core.htmx import is_htmx_request, render
-from webapp.core.i18n import local_today
+from webapp.core.i18n import local_today, long_date, short_datetime
 from webapp.core.permissions import can, permission_required
 from webapp.extensions import db
 from webapp.incidents.access import audit_actor_label
@@ -53,9 +55,22 @@ bp = Blueprint("children", __name__, url_prefix="/children")
 SECTIONS = {"identity": IdentityForm, "living": LivingForm, "care": CareForm}
 
 
-def load_child(child_id: int, need: Access = Access.ROSTER) -> tuple[Child, Access]:
+# The class comes with the child: the access check and nearly every page read it.
+WITH_CLASS = (joinedload(Child.school_class),)
+# The whole card in one query: a child has two parents, a few guardians and status changes.
+WITH_CARD = (
+    *WITH_CLASS,
+    joinedload(Child.parents),
+    joinedload(Child.guardians),
+    joinedload(Child.status_changes),
+)
+
+
+def load_child(
+    child_id: int, need: Access = Access.ROSTER, options: tuple = WITH_CLASS
+) -> tuple[Child, Access]:
     """The child and how much of the card the user may see; a child out of reach is not found."""
-    child = db.session.get(Child, child_id)
+    child = db.session.get(Child, child_id, options=options)
     if child is None:
         abort(404)
     access = access_to(db.session, child, current_user.id, g.roles)
@@ -132,7 +147,7 @@ def duplicate_message(existing: Child) -> str:
 @writes_on_get
 @permission_required("children.view")
 def card(child_id: int) -> Response:
-    child, access = load_child(child_id)
+    child, access = load_child(child_id, options=WITH_CARD)
     if access >= Access.PAIRING:
         service.record_disclosure(
             db.session, child, AuditAction.VIEW, actor_id=current_user.id, field=""
@@ -159,6 +174,11 @@ def card(child_id: int) -> Response:
         if access == Access.PAIRING
         else frozenset(),
         gaps=queries.archive_gaps(child) if access == Access.FULL else [],
+        may_export_for_guardian=access == Access.FULL
+        and (
+            can("privacy.guardian_export")
+            or privacy_queries.is_officer(db.session, current_user.id)
+        ),
         today=local_today(),
         **_transfer_context(child, access),
     )
@@ -211,9 +231,18 @@ def edit(child_id: int, section: str) -> Response:
     form = SECTIONS[section](obj=child, **options)
     if form.validate_on_submit():
         try:
-            service.update_child(db.session, child, actor_id=current_user.id, **form.card_values())
+            service.update_child(
+                db.session,
+                child,
+                actor_id=current_user.id,
+                expected_version=form.expected_version(),
+                **form.card_values(),
+            )
         except service.DuplicateIdNumber as duplicate:
             form.id_number.errors.append(duplicate_message(duplicate.existing))
+        except service.StaleCard:
+            db.session.rollback()  # nothing of this save is kept but what was typed
+            return _edit_conflict(form, child, section, options)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -229,6 +258,59 @@ def edit(child_id: int, section: str) -> Response:
     )
 
 
+def _edit_conflict(form: Any, child: Child, section: str, options: dict) -> Response:
+    """Someone saved the card after this form was opened: the typed values stay in the form,
+    the saved ones are shown beside them, and saving again overwrites knowingly."""
+    saved = SECTIONS[section](formdata=None, obj=child, **options)
+    conflict = _conflict(form, saved, child, child, "child")
+    return render(
+        "children/edit.html",
+        form=form,
+        child=child,
+        section=section,
+        conflict=conflict,
+        status=422,
+    )
+
+
+def _conflict(form: Any, saved: Any, child: Child, record: Any, subject: str) -> dict:
+    """What the conflict box says: who saved the record and when, and the fields where what
+    they saved differs from what was typed. Showing the saved values is a disclosure, as
+    opening the form is, and is logged the same way."""
+    differences = [
+        (mine.label.text, shown_value(saved[mine.name]), shown_value(mine))
+        for mine in form
+        if mine.type not in ("CSRFTokenField", "HiddenField", "FileField")
+        and shown_value(saved[mine.name]) != shown_value(mine)
+    ]
+    form.keep_typed_over(record.version)
+    owner_id = None if subject == "child" else record.id
+    last = queries.last_card_change(db.session, child.id, subject, owner_id)
+    if last is not None and last[0]:
+        message = _(
+            "%(name)s changed this card at %(time)s, after you opened it.",
+            name=last[0],
+            time=short_datetime(last[1]),
+        )
+    else:
+        message = _("Someone changed this card after you opened it.")
+    prefix = "child" if subject == "child" else f"{subject}.{record.id}"
+    _audit_edit_opened(child, [f"{prefix}.{mine.name}" for mine in form])
+    return {"message": message, "differences": differences}
+
+
+def shown_value(field: Any) -> str:
+    """A field's value as a person reads it: the label of a choice, 是/否, a date in words."""
+    data = field.data
+    if field.type == "BooleanField":
+        return _("Yes") if data else _("No")
+    if hasattr(field, "iter_choices"):
+        return "、".join(str(option.label.text) for option in field if option.checked) or "—"
+    if isinstance(data, date):
+        return long_date(data)
+    return str(data) if data not in (None, "") else "—"
+
+
 @bp.route("/<int:child_id>/parents/<relation>", methods=("GET", "POST"))
 @writes_on_get
 @permission_required("children.edit")
@@ -238,11 +320,24 @@ def edit_parent(child_id: int, relation: str) -> Response:
         abort(404)
     parent = child.parent(ParentRelation(relation))
     form = ParentForm(obj=parent)
+    conflict = None
     if form.validate_on_submit():
-        service.update_parent(db.session, parent, actor_id=current_user.id, **form.parent_values())
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for(".card", child_id=child.id) + "#parents", code=303)
+        try:
+            service.update_parent(
+                db.session,
+                parent,
+                actor_id=current_user.id,
+                expected_version=form.expected_version(),
+                **form.parent_values(),
+            )
+        except service.StaleCard:
+            db.session.rollback()  # nothing of this save is kept but what was typed
+            saved = ParentForm(formdata=None, obj=parent)
+            conflict = _conflict(form, saved, child, parent, "parent")
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".card", child_id=child.id) + "#parents", code=303)
     if request.method == "GET":
         _audit_edit_opened(child, [f"parent.{parent.id}.{name}" for name in form.data])
     return render(
@@ -251,7 +346,8 @@ def edit_parent(child_id: int, relation: str) -> Response:
         child=child,
         person=parent,
         title=parent.relation.label,
-        status=422 if form.errors else 200,
+        conflict=conflict,
+        status=422 if form.errors or conflict else 200,
     )
 
 
@@ -297,14 +393,25 @@ def edit_guardian(child_id: int, guardian_id: int) -> Response:
     child, _access = load_child(child_id, Access.FULL)
     guardian = next((x for x in child.guardians if x.id == guardian_id), None) or abort(404)
     form = GuardianForm(obj=guardian)
+    conflict = None
     if form.validate_on_submit():
-        service.update_guardian(
-            db.session, guardian, actor_id=current_user.id, **form.guardian_values()
-        )
-        if _saved_photo(form, guardian):
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
+        try:
+            service.update_guardian(
+                db.session,
+                guardian,
+                actor_id=current_user.id,
+                expected_version=form.expected_version(),
+                **form.guardian_values(),
+            )
+        except service.StaleCard:
+            db.session.rollback()  # nothing of this save is kept but what was typed
+            saved = GuardianForm(formdata=None, obj=guardian)
+            conflict = _conflict(form, saved, child, guardian, "guardian")
+        else:
+            if _saved_photo(form, guardian):
+                db.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
     if request.method == "GET":
         _audit_edit_opened(child, [f"guardian.{guardian.id}.{name}" for name in form.data])
     return render(
@@ -314,7 +421,8 @@ def edit_guardian(child_id: int, guardian_id: int) -> Response:
         person=guardian,
         title=guardian.name,
         end_form=EndGuardianForm(ended_on=local_today()),
-        status=422 if form.errors else 200,
+        conflict=conflict,
+        status=422 if form.errors or conflict else 200,
     )
 
 

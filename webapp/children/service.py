@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.care.models import Pairing
 from webapp.children.models import (
@@ -54,6 +55,15 @@ def create_class(
     session.add(school_class)
     session.flush()
     return school_class
+
+
+class StaleCard(RuntimeError):
+    """The record (card, parent, guardian) was saved by someone else after this form was
+    opened; nothing of this save was written."""
+
+    def __init__(self, record: Child | Parent | Guardian) -> None:
+        super().__init__("the record changed since the form was opened")
+        self.record = record
 
 
 def _refuse_duplicate(session: Session, id_number: str | None, child: Child) -> None:
@@ -151,8 +161,16 @@ def _apply_changes(
     child_id: int,
     actor_id: int | None,
     values: dict[str, Any],
+    expected_version: int | None = None,
 ) -> list[str]:
-    """Set the values, then log the names of the fields that really changed."""
+    """Set the values, then log the names of the fields that really changed.
+
+    ``expected_version`` is the record's version the form was opened on: a record saved since
+    raises StaleCard and changes nothing. The UPDATE checks it again (version_id_col), for two
+    saves arriving in the same instant; that too raises StaleCard, and the session must then
+    be rolled back."""
+    if expected_version is not None and expected_version != record.version:
+        raise StaleCard(record)
     for key, value in values.items():
         setattr(record, key, value)
     changed = audit.changed_fields(record)
@@ -166,20 +184,37 @@ def _apply_changes(
             child_id=child_id,
             fields=changed,
         )
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError as stale:
+        raise StaleCard(record) from stale
     return changed
 
 
 def update_child(
-    session: Session, child: Child, *, actor_id: int | None, **values: Any
+    session: Session,
+    child: Child,
+    *,
+    actor_id: int | None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> list[str]:
-    """Change card fields; returns the names of the fields that really changed."""
+    """Change card fields; returns the names of the fields that really changed (see
+    _apply_changes for ``expected_version``)."""
+    if expected_version is not None and expected_version != child.version:
+        raise StaleCard(child)  # before the duplicate check: the card changed first
     if "id_number" in values:
         _refuse_duplicate(session, values["id_number"], child)
     if "name" in values:
         values["name_pinyin"], values["name_initials"] = name_search_keys(values["name"])
     return _apply_changes(
-        session, child, subject="child", child_id=child.id, actor_id=actor_id, values=values
+        session,
+        child,
+        subject="child",
+        child_id=child.id,
+        actor_id=actor_id,
+        values=values,
+        expected_version=expected_version,
     )
 
 
@@ -202,7 +237,12 @@ def set_photo(
 
 
 def update_parent(
-    session: Session, parent: Parent, *, actor_id: int | None, **values: Any
+    session: Session,
+    parent: Parent,
+    *,
+    actor_id: int | None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> list[str]:
     """Change a parent's details; the child's care classification follows their situation."""
     changed = _apply_changes(
@@ -212,6 +252,7 @@ def update_parent(
         child_id=parent.child_id,
         actor_id=actor_id,
         values=values,
+        expected_version=expected_version,
     )
     if "situation" in changed:
         _reclassify(session, parent.child, actor_id=actor_id)
@@ -287,7 +328,12 @@ def add_guardian(
 
 
 def update_guardian(
-    session: Session, guardian: Guardian, *, actor_id: int | None, **values: Any
+    session: Session,
+    guardian: Guardian,
+    *,
+    actor_id: int | None,
+    expected_version: int | None = None,
+    **values: Any,
 ) -> list[str]:
     return _apply_changes(
         session,
@@ -296,6 +342,7 @@ def update_guardian(
         child_id=guardian.child_id,
         actor_id=actor_id,
         values=values,
+        expected_version=expected_version,
     )
 
 

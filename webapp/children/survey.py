@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp.children.access import ON_ROLL
 from webapp.children.models import (
@@ -115,21 +115,25 @@ def class_surveys(session: Session, term: Term, classes: list[SchoolClass]) -> l
     if not classes:
         return []
     class_ids = [c.id for c in classes]
-    on_roll = dict(
-        session.execute(
-            select(Child.class_id, func.count())
+    # One query: a child is confirmed at most once a term (a unique key), so counting the
+    # confirmations joined to the children on the roll counts the confirmed children.
+    counts = {
+        class_id: (on_roll, confirmed)
+        for class_id, on_roll, confirmed in session.execute(
+            select(Child.class_id, func.count(Child.id), func.count(SurveyConfirmation.id))
+            .outerjoin(
+                SurveyConfirmation,
+                and_(
+                    SurveyConfirmation.child_id == Child.id,
+                    SurveyConfirmation.term_id == term.id,
+                ),
+            )
             .where(*_on_roll_in(class_ids))
             .group_by(Child.class_id)
-        ).all()
-    )
-    confirmed = dict(
-        session.execute(
-            select(Child.class_id, func.count())
-            .join(SurveyConfirmation, SurveyConfirmation.child_id == Child.id)
-            .where(SurveyConfirmation.term_id == term.id, *_on_roll_in(class_ids))
-            .group_by(Child.class_id)
-        ).all()
-    )
+        )
+    }
+    on_roll = {class_id: pair[0] for class_id, pair in counts.items()}
+    confirmed = {class_id: pair[1] for class_id, pair in counts.items()}
     return [ClassSurvey(c, confirmed.get(c.id, 0), on_roll.get(c.id, 0)) for c in classes]
 
 
@@ -139,9 +143,12 @@ def archive_rates(session: Session) -> tuple[ArchiveRate, dict[int, ArchiveRate]
     A child with no class counts for the school (the missing class is itself a gap).
     """
     school, per_class = ArchiveRate(), {}
+    # One statement (the today page counts them): parents and guardians joined, not selected.
     children = session.scalars(
-        with_card_details(select(Child).where(Child.status == ChildStatus.ACTIVE))
-    )
+        select(Child)
+        .options(joinedload(Child.parents), joinedload(Child.guardians))
+        .where(Child.status == ChildStatus.ACTIVE)
+    ).unique()
     for child in children:
         complete = not archive_gaps(child)
         rates = [school]
@@ -153,8 +160,11 @@ def archive_rates(session: Session) -> tuple[ArchiveRate, dict[int, ArchiveRate]
     return school, per_class
 
 
-def school_survey(session: Session, term: Term, today: date) -> SchoolSurvey:
-    classes = class_surveys(session, term, school_classes(session))
+def school_survey(
+    session: Session, term: Term, today: date, classes: list[SchoolClass] | None = None
+) -> SchoolSurvey:
+    """``classes``: the school's classes, when the caller has them already."""
+    classes = class_surveys(session, term, school_classes(session) if classes is None else classes)
     archive, per_class = archive_rates(session)
     remaining = sum(c.remaining for c in classes)
     return SchoolSurvey(
@@ -271,14 +281,20 @@ def survey_summary(
     roles: frozenset[Role],
     today: date,
     taught: list[SchoolClass] | None = None,
+    classes_of_school: list[SchoolClass] | None = None,
 ) -> SurveySummary:
-    """``taught``: the classes the person teaches, when the caller has them already."""
+    """``taught``, ``classes_of_school``: the classes the person teaches, and the school's, when
+    the caller has them already."""
     if not can("children.survey", roles):
         taught = []
     elif taught is None:
         taught = classes_taught_by(session, user_id)
     my_classes = class_surveys(session, term, taught)
-    school = school_survey(session, term, today) if can("children.survey_progress", roles) else None
+    school = (
+        school_survey(session, term, today, classes_of_school)
+        if can("children.survey_progress", roles)
+        else None
+    )
     watched = school.classes if school else my_classes
     return SurveySummary(
         term=term,
@@ -297,6 +313,7 @@ def today_summary(
     *,
     term: Term | None = None,
     taught: list[SchoolClass] | None = None,
+    classes_of_school: list[SchoolClass] | None = None,
 ) -> SurveySummary | None:
     """For the today page; None when there is no term yet or the person has no part in it.
     The page may hand over the current term and the person's classes it has read already."""
@@ -305,5 +322,5 @@ def today_summary(
     term = term or current_term(session, today)
     if term is None:
         return None
-    summary = survey_summary(session, term, user_id, roles, today, taught)
+    summary = survey_summary(session, term, user_id, roles, today, taught, classes_of_school)
     return summary if summary.my_classes or summary.school else None

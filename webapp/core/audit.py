@@ -69,7 +69,7 @@ class AuditAction(Choice):
 
 
 # Bookkeeping columns that change with every write and tell a reader nothing.
-_NOT_FIELDS = frozenset({"updated_at", "created_at", "name_pinyin", "name_initials"})
+_NOT_FIELDS = frozenset({"updated_at", "created_at", "name_pinyin", "name_initials", "version"})
 
 
 class AuditEvent(TenantScoped, Base):

@@ -9,10 +9,12 @@ not TenantScoped; everything a school records about children is.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Select, String, UniqueConstraint, and_, join, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from webapp.core.choices import Choice
@@ -109,6 +111,23 @@ def roles_in_tenant(
     if not rows:
         return None, set()
     return rows[0][0], {Role(role) for _, role in rows}
+
+
+def with_roles_in_tenant(statement: Select, user_id: Any, tenant_slug: str) -> Select:
+    """``statement`` with two more columns: the tenant of that slug and one of the user's roles
+    in it, a row per role (None, None when not a member). The login of a request and its
+    school then come in one query."""
+    member = join(Membership, Tenant, Membership.tenant_id == Tenant.id)
+    return statement.add_columns(Tenant, Membership.role).outerjoin(
+        member, and_(Membership.user_id == user_id, Tenant.slug == tenant_slug, Tenant.is_active)
+    )
+
+
+def roles_of(rows: Iterable[Any]) -> tuple[Tenant | None, set[Role]]:
+    """(tenant, roles) from rows ending in the two columns with_roles_in_tenant adds."""
+    roles = {Role(row[-1]) for row in rows if row[-1] is not None}
+    tenant = next((row[-2] for row in rows if row[-2] is not None), None)
+    return (tenant, roles) if roles else (None, set())
 
 
 def roles_in_unit(

@@ -149,6 +149,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "privacy.overview": SCHOOL_ROLES,
     "privacy.name_officer": frozenset({Role.PRINCIPAL}),
     "privacy.consent": LEADERS | CLASS_ROLES,
+    # A guardian's request for a copy of the child's records: the principal, and the officer
+    # whatever their role (privacy.routes).
+    "privacy.guardian_export": frozenset({Role.PRINCIPAL}),
 }
 
 
@@ -193,3 +196,17 @@ def permission_required(permission: str) -> Callable[[View], View]:
         return checked  # type: ignore[return-value]
 
     return decorate
+
+
+def permission_matrix() -> str:
+    """The table above as markdown, one row per permission and one column per role; the
+    matrix in docs/security.md is this text (``flask security-matrix``; a test holds them equal)."""
+    roles = list(Role)
+    lines = [
+        "| permission | " + " | ".join(role.value for role in roles) + " |",
+        "| --- |" + " :-: |" * len(roles),
+    ]
+    for permission, holders in sorted(PERMISSIONS.items()):
+        marks = "|".join(" ✓ " if role in holders else " " for role in roles)
+        lines.append(f"| `{permission}` |{marks}|")
+    return "\n".join(lines) + "\n"

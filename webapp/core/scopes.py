@@ -28,13 +28,19 @@ def school_scope(children: list[Blueprint]) -> Blueprint:
     @scope.url_defaults
     def _push_slug(_endpoint: str, values: dict[str, Any]) -> None:
         if "tenant_slug" not in values and g.get("tenant") is not None:
-            values["tenant_slug"] = g.tenant.slug
+            # The slug as the request named it: after a commit g.tenant is expired, and its
+            # slug would be read again from the database.
+            values["tenant_slug"] = g.get("tenant_slug") or g.tenant.slug
 
     @scope.before_request
     def _enter_tenant() -> Any:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        tenant, roles = roles_in_tenant(db.session, current_user.id, g.tenant_slug)
+        known = g.pop("membership", None)  # read with the login, in the same query
+        if known is not None and known[:2] == (current_user.id, g.tenant_slug):
+            tenant, roles = known[2:]
+        else:
+            tenant, roles = roles_in_tenant(db.session, current_user.id, g.tenant_slug)
         if tenant is None:
             abort(404)
         g.tenant, g.roles = tenant, frozenset(roles)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
-from flask_login import current_user
+from flask import Flask, Response, current_app, g, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -39,7 +38,10 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     if served_securely():
         headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-    if request.endpoint != "static" and current_user and current_user.is_authenticated:
+    # The person as loaded for this request, asked without a query (is_authenticated reads
+    # is_active, which a commit in the view has expired).
+    user = g.get("_login_user")
+    if request.endpoint != "static" and user is not None and not user.is_anonymous:
         # A shared phone's back button must not show another person's children.
         headers["Cache-Control"] = "no-store"
     return response

@@ -10,7 +10,6 @@ Nothing here returns a child: only counts per school.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from datetime import date
 
@@ -21,6 +20,7 @@ from webapp.care import duties
 from webapp.care.models import DutyKey, Pairing
 from webapp.children.access import ON_ROLL
 from webapp.children.models import Child, LeftBehindType
+from webapp.core.kept import Kept, database_key
 from webapp.core.org import OrgUnit, Tenant
 from webapp.core.tenancy import ALL_TENANTS, tenant_context
 from webapp.incidents.models import Incident
@@ -137,22 +137,13 @@ def _open_incidents(session: Session, tenant_ids: list[int], figures: dict[int, 
         figures[tenant_id]["open_incidents"] = count
 
 
-# (database, school, day) → (when counted, its duty figures); a few rows per school at most.
-_kept_duties: dict[tuple[str, int, date], tuple[float, dict[str, int]]] = {}
+# A school's duty figures by (database, school, day): the engine is the costly part of a rollup.
+_kept_duties: Kept[dict[str, int]] = Kept()
 
 
 def _duties_kept(session: Session, tenant_id: int, today: date, max_age: float) -> dict[str, int]:
-    key = (str(session.get_bind().engine.url), tenant_id, today)
-    now = time.monotonic()
-    kept = _kept_duties.get(key)
-    if kept is not None and now - kept[0] < max_age:
-        return kept[1]
-    found = _duties(session, tenant_id, today)
-    if max_age > 0:
-        for stale in [k for k, (at, _) in _kept_duties.items() if now - at >= max_age]:
-            del _kept_duties[stale]
-        _kept_duties[key] = (now, found)
-    return found
+    key = (database_key(session), tenant_id, today)
+    return _kept_duties.get(key, max_age, lambda: _duties(session, tenant_id, today))
 
 
 def _duties(session: Session, tenant_id: int, today: date) -> dict[str, int]:

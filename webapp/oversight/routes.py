@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.children.access import ON_ROLL
 from webapp.children.models import Child, ChildStatus, LeftBehindType
+from webapp.core import kept
 from webapp.core.db import utcnow
 from webapp.core.htmx import render
 from webapp.core.i18n import local_today
@@ -64,7 +65,7 @@ def unit(unit_slug_below: str) -> Response:
 def _rollup() -> Rollup:
     """Duty figures are kept a few minutes: an officer moving between the pages of a unit
     does not run every school's duty engine again (never in tests, which count them)."""
-    max_age = current_app.config.get("OVERSIGHT_DUTY_MAX_AGE", 0 if current_app.testing else 300)
+    max_age = kept.max_age("OVERSIGHT_DUTY_MAX_AGE")
     return Rollup(db.session, g.unit, local_today(), duty_max_age=max_age)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from sqlalchemy import select
 
@@ -95,3 +97,45 @@ def retention_hold(slug: str, child_id: int, reason: str) -> None:
         retention.place_hold(db.session, child_id, reason=reason, actor_id=None)
     db.session.commit()
     click.echo(f"{slug}: card {child_id} on hold")
+
+
+@click.command("tenant-offboard")
+@click.argument("slug")
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An empty directory (or a new one) to write the school's export to. Required.",
+)
+def tenant_offboard(slug: str, export_dir: Path | None) -> None:
+    """Export every row and file of a school, check the export, then delete them for good."""
+    from webapp.core.tenancy import tenant_context
+    from webapp.privacy import offboarding
+
+    try:
+        tenant = offboarding.refuse_unless_ready(db.session, slug, export_dir)
+        assert export_dir is not None
+        # Named as the school's own work, so a database that checks the tenant itself agrees.
+        with tenant_context(db.session, tenant.id):
+            summary = offboarding.export(db.session, tenant, export_dir)
+            offboarding.verify(db.session, tenant, summary)
+    except offboarding.OffboardingRefused as refused:
+        db.session.rollback()
+        raise click.ClickException(f"{refused}; nothing was deleted") from None
+    click.echo(
+        f"{slug}: exported {summary.total_rows} rows of {len(summary.rows)} tables and"
+        f" {len(summary.files)} files to {export_dir}, read back and checked"
+    )
+    tenant_id = tenant.id
+    with tenant_context(db.session, tenant_id):
+        deleted, kept_by = offboarding.purge(db.session, tenant)
+    db.session.commit()
+    offboarding.remove_files(tenant_id)
+    click.echo(f"{slug}: deleted {sum(deleted.values())} rows and its files")
+    if kept_by:
+        click.echo(
+            f"{slug}: its name is kept, inactive and with no members, because other schools'"
+            f" history names it ({', '.join(kept_by)})"
+        )
+    else:
+        click.echo(f"{slug}: the school is gone")

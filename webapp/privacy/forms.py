@@ -113,3 +113,20 @@ class WithdrawForm(BaseForm):
     withdrawn_on = DateField(
         _l("Withdrawn on"), validators=[InputRequired(message=_l("Enter the date."))]
     )
+
+
+class GuardianRequestForm(BaseForm):
+    """A guardian's request for a copy of what the school holds about their child."""
+
+    requester = StringField(
+        _l("Who asked (guardian's name and relation)"),
+        filters=TEXT,
+        validators=[DataRequired(message=_l("Say who asked for the copy.")), Length(max=50)],
+    )
+    reference = StringField(
+        _l("Request reference"),
+        description=_l("The number of the written request, as the school files it."),
+        filters=TEXT,
+        validators=[DataRequired(message=_l("Give the request's reference.")), Length(max=60)],
+    )
+    note = TextAreaField(_l("Note"), filters=TEXT, validators=[Optional(), Length(max=500)])

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.auth.models import LoginThrottle, User
+from webapp.auth.step_up import step_up_required
 from webapp.children.access import Access, access_to
 from webapp.children.models import Child
 from webapp.children.queries import school_classes
@@ -29,11 +35,12 @@ from webapp.core.org import Membership
 from webapp.core.permissions import can, permission_required
 from webapp.core.tenancy import tenant_context
 from webapp.extensions import db
-from webapp.privacy import queries, service
+from webapp.privacy import queries, service, subject_export
 from webapp.privacy.forms import (
     ConsentForm,
     DecisionForm,
     GrantRequestForm,
+    GuardianRequestForm,
     OfficerForm,
     WithdrawForm,
 )
@@ -316,3 +323,60 @@ def _alert_failed_logins(typed: str) -> None:
                 count=throttle.failures,
             )
     db.session.commit()
+
+
+def officer_or_principal(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Guardians' requests are answered by the principal or the protection officer."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not (can("privacy.guardian_export") or queries.is_officer(db.session, current_user.id)):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+@bp.route("/children/<int:child_id>/export", methods=("GET", "POST"))
+@permission_required("privacy.overview")
+@officer_or_principal
+@step_up_required
+def guardian_export(child_id: int) -> Response:
+    child = db.session.get(Child, child_id)  # another school's child is simply not found
+    if child is None:
+        abort(404)
+    form = GuardianRequestForm()
+    if form.validate_on_submit():
+        export = subject_export.gather(db.session, child)
+        now = datetime.now(SCHOOL_TIMEZONE)
+        data = subject_export.build_zip(
+            export,
+            school_name=g.tenant.name,
+            requester=form.requester.data,
+            reference=form.reference.data,
+            now=now,
+        )
+        service.record_guardian_export(
+            db.session,
+            child,
+            actor_id=current_user.id,
+            reference=form.reference.data,
+            requester=form.requester.data,
+            note=form.note.data,
+            tables=[section.table for section in export.sections if section.rows],
+        )
+        db.session.commit()  # the copy leaves only once its audit row is written
+        name = f"{child.name}_个人信息_{now:%Y%m%d}.zip"
+        response = Response(data, mimetype="application/zip")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="child-{child.id}-records.zip"; '
+            f"filename*=UTF-8''{quote(name, safe='')}"
+        )
+        return response
+    return render(
+        "privacy/guardian_export.html",
+        form=form,
+        child=child,
+        withheld=subject_export.WITHHELD_NOTES,
+        status=422 if form.errors else 200,
+    )

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from webapp.children.models import Child
 from webapp.core import audit
 from webapp.core.audit import AuditAction
 from webapp.core.db import utcnow
@@ -314,3 +315,28 @@ def withdraw_consent(
 
 def _now() -> datetime:
     return utcnow()
+
+
+def record_guardian_export(
+    session: Session,
+    child: Child,
+    *,
+    actor_id: int,
+    reference: str,
+    requester: str,
+    note: str | None,
+    tables: list[str],
+) -> None:
+    """A copy of the child's records handed to a guardian: a disclosure, logged as one."""
+    reason = f"guardian request {reference}: {requester}" + (f" ({note})" if note else "")
+    audit.record(
+        session,
+        AuditAction.EXPORT,
+        actor_id=actor_id,
+        subject="guardian_request",
+        subject_id=child.id,
+        child_id=child.id,
+        fields=tables,
+        reason=reason,
+    )
+    session.flush()

@@ -24,7 +24,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -52,6 +52,7 @@ from webapp.children.models import (
     LeftBehindType,
     SchoolClass,
 )
+from webapp.core import kept
 from webapp.tenants.models import Term
 
 WEEKS_WITHOUT_TERMS = 10  # a school with no terms set up sees this many weeks
@@ -117,7 +118,7 @@ def coverage_history(session: Session, today: date) -> CoverageHistory:
     for number, week in enumerate(weeks):
         school = SchoolCalendar(week.as_of, _terms_on(terms, week.as_of))
         since = week.as_of - LOOKBACK
-        children = duties._gather(inputs.rows_on(week.as_of), since)
+        children = duties.gather_children(inputs.rows_on(week.as_of), since)
         for duty, class_id, person, done in _states(school, cadences, children, since):
             cells = history.people.get(person)
             if cells is None:
@@ -126,6 +127,23 @@ def coverage_history(session: Session, today: date) -> CoverageHistory:
                 row[number].total += 1
                 row[number].done += done
     return history
+
+
+# The board by (database, school, day, audit chain head): every record it counts is audited.
+_kept_histories: kept.Kept[tuple[int | None, CoverageHistory]] = kept.Kept()
+
+
+def kept_coverage_history(session: Session, today: date, max_age: float) -> CoverageHistory:
+    """The board, counted once and reused for ``max_age`` seconds until the school's next
+    audited change; its term read again in this session, so the page never touches a row of
+    another request's session."""
+
+    def count() -> tuple[int | None, CoverageHistory]:
+        found = coverage_history(session, today)
+        return (found.term.id if found.term is not None else None, found)
+
+    term_id, found = _kept_histories.get(kept.school_key(session, today), max_age, count)
+    return replace(found, term=session.get(Term, term_id) if term_id is not None else None)
 
 
 def _row(weeks: list[Week]) -> list[Coverage]:
@@ -155,7 +173,7 @@ def _states(
         floor = since if cadence.period == Period.TERM else term_start
         spec = DUTIES[cadence.duty]
         for child in children:
-            for responsible_id, started_on, last in duties._obligations(spec, child):
+            for responsible_id, started_on, last in duties.obligations(spec, child):
                 if max(floor, child.floor, started_on) > today:
                     continue
                 done = last is not None and last >= start

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from webapp.auth.models import User
 from webapp.care.duties import Coverage
+from webapp.core import kept
 from webapp.core.htmx import render
 from webapp.core.i18n import local_today
 from webapp.core.permissions import permission_required
 from webapp.extensions import db
 from webapp.reports import charts
-from webapp.reports.coverage import Week, coverage_history
+from webapp.reports.coverage import Week, kept_coverage_history
 
 bp = Blueprint("coverage_history", __name__, url_prefix="/reports/coverage")
 
@@ -61,7 +62,7 @@ class Strips:
 @permission_required("care.coverage")
 def history() -> Response:
     today = local_today()
-    found = coverage_history(db.session, today)
+    found = kept_coverage_history(db.session, today, kept.max_age("REPORT_FIGURES_MAX_AGE"))
     names = user_names({person for person in found.people if person is not None})
     people = sorted(found.people, key=lambda p: (p is None, names.get(p, "") if p else ""))
     return render(

@@ -31,6 +31,7 @@ from webapp.care import duties
 from webapp.care.models import RESTRICTED_KINDS, CareRecord
 from webapp.children.models import Child, DifficultyType, Guardian, Parent
 from webapp.children.queries import archive_gaps
+from webapp.core import kept
 from webapp.incidents.models import Incident
 from webapp.reports.figures import Figures, Period, Scope
 from webapp.room.models import SignIn
@@ -64,19 +65,21 @@ class Dashboard:
 
 
 def build(
-    session: Session, today: date, term: Term | None, visible_incidents: ColumnElement[bool]
+    session: Session,
+    today: date,
+    term: Term | None,
+    visible_incidents: ColumnElement[bool],
+    max_age: float = 0,
 ) -> Dashboard:
+    """The board; the figures from children's records and the duty engine, the costly part,
+    are kept ``max_age`` seconds until the school's next audited change (``core.kept``)."""
     board = Dashboard(today, term)
-    period = Period.of_term(term) if term is not None else Period(today, today)
-    figures = Figures(session, period, Scope(), today)
-    for key in (*CARE_TYPE_FIGURES, "paired", "unpaired"):
-        board.counts[key] = figures.count(key)
-    for kind in DifficultyType:
-        board.difficulty[kind] = sum(kind in c.difficulty_types for c in figures.children)
-    board.counts["in_difficulty"] = sum(bool(c.difficulty_types) for c in figures.children)
-    board.counts["archive_complete"] = _complete_cards(session, figures.items("left_behind"))
-    statuses = duties.duty_board(session, today).statuses
-    board.counts["duties_overdue"] = sum(s.state == duties.State.OVERDUE for s in statuses)
+    key = (*kept.school_key(session, today), term.id if term is not None else None)
+    counts, difficulty = _kept_counts.get(
+        key, max_age, lambda: _record_counts(session, today, term)
+    )
+    board.counts.update(counts)
+    board.difficulty.update(difficulty)
     board.counts["follow_ups_overdue"] = session.scalar(_overdue_follow_ups(today)) or 0
     board.counts["open_incidents"] = (
         session.scalar(
@@ -93,6 +96,29 @@ def build(
     ).one()
     board.counts["loans_out"], board.counts["loans_overdue"] = out, overdue
     return board
+
+
+# A school's record counts by (database, school, day, audit chain head, term).
+_kept_counts: kept.Kept[tuple[dict[str, int], dict[DifficultyType, int]]] = kept.Kept()
+
+
+def _record_counts(
+    session: Session, today: date, term: Term | None
+) -> tuple[dict[str, int], dict[DifficultyType, int]]:
+    """The counts read from the children's records and the duty engine: all audited."""
+    counts: dict[str, int] = {}
+    period = Period.of_term(term) if term is not None else Period(today, today)
+    figures = Figures(session, period, Scope(), today)
+    for key in (*CARE_TYPE_FIGURES, "paired", "unpaired"):
+        counts[key] = figures.count(key)
+    difficulty = {
+        kind: sum(kind in c.difficulty_types for c in figures.children) for kind in DifficultyType
+    }
+    counts["in_difficulty"] = sum(bool(c.difficulty_types) for c in figures.children)
+    counts["archive_complete"] = _complete_cards(session, figures.items("left_behind"))
+    statuses = duties.duty_board(session, today).statuses
+    counts["duties_overdue"] = sum(s.state == duties.State.OVERDUE for s in statuses)
+    return counts, difficulty
 
 
 def _complete_cards(session: Session, left_behind: list[Child]) -> int:

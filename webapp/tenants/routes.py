@@ -70,23 +70,32 @@ def today() -> Response:
     day = local_today()
     surveys = can("children.survey") or can("children.survey_progress")
     school = duties.load_calendar(db.session, day) if surveys else None  # else the board's own
-    my_classes = children_queries.classes_taught_by(db.session, current_user.id)
-    school_classes = (
-        children_queries.visible_classes(db.session, current_user.id, g.roles)
-        if can("children.view_all")
-        else []
-    )
-    class_ids = [c.id for c in my_classes + school_classes]
-    counts = children_queries.children_per_class(db.session, class_ids) if class_ids else {}
+    if can("children.view_all"):  # the school's classes, the person's own among them
+        school_classes = children_queries.school_classes(db.session)
+        my_classes = [c for c in school_classes if c.teacher_id == current_user.id]
+    else:
+        school_classes = []
+        my_classes = children_queries.classes_taught_by(db.session, current_user.id)
+    # The person's own classes: counted from their cards, read anyway for what they lack.
+    counts, incomplete = children_queries.class_cards(db.session, [c.id for c in my_classes])
+    others = [c.id for c in school_classes if c.id not in counts]
+    if others:
+        counts |= children_queries.children_per_class(db.session, others)
     return render(
         "tenants/today.html",
         today=day,
         my_classes=my_classes,
         school_classes=school_classes,
         counts=counts,
-        incomplete=children_queries.incomplete_cards(db.session, [c.id for c in my_classes]),
+        incomplete=incomplete,
         survey_summary=survey.today_summary(
-            db.session, current_user.id, g.roles, day, term=school.latest, taught=my_classes
+            db.session,
+            current_user.id,
+            g.roles,
+            day,
+            term=school.latest,
+            taught=my_classes,
+            classes_of_school=school_classes if can("children.view_all") else None,
         )
         if school is not None
         else None,
