@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 
+from tests.conftest import app_session
 from tests.helpers import text_of
+from webapp.children.models import Child
 from webapp.core.errors import handle_http_error
 from webapp.core.permissions import PERMISSIONS, Role, permission_required
 
@@ -65,3 +68,17 @@ def test_the_permission_check_refuses_a_role_without_it_with_a_chinese_403(app: 
         assert page.status_code == 403 and "无权操作" in page.get_data(as_text=True)
         g.roles = frozenset({Role.PRINCIPAL})
         assert leaders_only() == "secret"
+
+
+def test_a_role_refused_a_records_page_meets_the_404_of_a_missing_record(
+    app: Flask, teacher: FlaskClient
+) -> None:
+    """A 403 would tell her the record exists; a page without a record still says 403."""
+    with app_session(app, "yangguang") as session:
+        child_id = session.scalar(select(Child.id).order_by(Child.id))
+    refused = teacher.get(f"/s/yangguang/children/{child_id}/status")  # the principal's to set
+    absent = teacher.get(f"/s/yangguang/children/{child_id + 10**6}/status")
+    assert refused.status_code == absent.status_code == 404
+    assert "找不到页面" in text_of(refused)
+    assert teacher.get("/s/yangguang/setup/").status_code == 403
+    assert teacher.get("/s/yangguang/reports/figures/talks").status_code == 403

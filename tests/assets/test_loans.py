@@ -233,6 +233,7 @@ def test_a_basket_lends_several_items_to_one_child_once(app: Flask, keeper: Flas
 def test_who_may_not_lend_cannot(app: Flask, client: FlaskClient) -> None:
     switch_to(client, "13800000002")  # a class teacher
     child = children_of(app, "三年级一班")[0]
-    assert lend(client, "YG-B-0003", f"child.{child['id']}").status_code == 403
-    assert client.get(f"{BASE}/i/YG-B-0003").status_code == 403
+    # refused on an item: the answer of an item that does not exist
+    assert lend(client, "YG-B-0003", f"child.{child['id']}").status_code == 404
+    assert client.get(f"{BASE}/i/YG-B-0003").status_code == 404
     assert open_loans(app, "YG-B-0003") == []

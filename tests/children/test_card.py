@@ -355,7 +355,8 @@ def test_a_status_change_needs_a_reason(app: Flask, principal: FlaskClient) -> N
 
 def test_a_class_teacher_may_not_change_status(app: Flask, teacher: FlaskClient) -> None:
     child = class_child(app)
-    assert teacher.get(f"/s/yangguang/children/{child['id']}/status").status_code == 403
+    # refused on a child: the answer of a child that does not exist
+    assert teacher.get(f"/s/yangguang/children/{child['id']}/status").status_code == 404
 
 
 def test_opening_a_card_is_in_the_access_history(app: Flask, teacher: FlaskClient) -> None:

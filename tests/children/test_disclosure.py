@@ -162,7 +162,8 @@ def test_the_principal_reads_who_opened_revealed_and_called(
         f"/s/yangguang/children/{child['id']}/call",
         {"person": f"parent.{child['father_id']}"},
     )
-    assert teacher.get(f"/s/yangguang/children/{child['id']}/history").status_code == 403
+    # not hers to read: the answer of a child that does not exist
+    assert teacher.get(f"/s/yangguang/children/{child['id']}/history").status_code == 404
 
     teacher.post("/logout", data={"csrf_token": csrf_token(teacher, "/me")})
     log_in(client, "13800000001")  # the same phone, now in the principal's hands

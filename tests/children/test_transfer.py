@@ -246,7 +246,8 @@ def test_the_school_search_answers_a_small_fragment(app: Flask, principal: Flask
 
 def test_a_class_teacher_cannot_transfer(app: Flask, teacher: FlaskClient) -> None:
     child = class_child(app)
-    assert send_to_hongxing(teacher, child["id"]).status_code == 403
+    # refused on a child: the answer of a child that does not exist
+    assert send_to_hongxing(teacher, child["id"]).status_code == 404
     with app_session(app, "yangguang") as session:
         assert session.get(Child, child["id"]).status == ChildStatus.ACTIVE
 

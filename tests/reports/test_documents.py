@@ -177,7 +177,8 @@ def test_nobody_but_the_coordinator_is_reminded(
 
 
 def test_a_class_teacher_reads_no_school_documents(teacher: FlaskClient, school: School) -> None:
-    assert teacher.get(f"/s/yangguang/reports/terms/{school.term_id}/plan").status_code == 403
+    # refused on a term: the answer of a term that does not exist
+    assert teacher.get(f"/s/yangguang/reports/terms/{school.term_id}/plan").status_code == 404
     assert teacher.get(NOVEMBER).status_code == 403
 
 

@@ -217,5 +217,5 @@ def test_a_teacher_runs_only_the_room_she_keeps(app: Flask, client: FlaskClient)
 def test_who_has_no_board(app: Flask, client: FlaskClient) -> None:
     reading = room_id(app)
     switch_to(client, VOLUNTEER_PHONE)
-    assert client.get(board_url(reading)).status_code == 403
+    assert client.get(board_url(reading)).status_code == 404  # as if there were no room
     assert client.get("/s/yangguang/room/").status_code == 403

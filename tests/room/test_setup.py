@@ -110,4 +110,4 @@ def test_the_keeper_sets_up_rooms_and_a_teacher_may_not(app: Flask, client: Flas
     assert client.get(SETUP).status_code == 200
     switch_to(client, "13800000002")
     assert client.get(SETUP).status_code == 403
-    assert client.get(f"{SETUP}{room_id(app)}").status_code == 403
+    assert client.get(f"{SETUP}{room_id(app)}").status_code == 404  # as if there were no room

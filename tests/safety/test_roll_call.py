@@ -245,8 +245,8 @@ def test_only_the_class_teacher_and_the_board_take_a_class_roll(
     assert client.get("/s/yangguang/safety/roll-calls/").status_code == 403
     switch_to(client, SAFETY_LEAD)  # takes any class's
     assert client.get(roll_call_url(other)).status_code == 200
-    switch_to(client, "13900000150")  # a volunteer takes none
-    assert client.get(roll_call_url(other)).status_code == 403
+    switch_to(client, "13900000150")  # a volunteer takes none: as if there were no class
+    assert client.get(roll_call_url(other)).status_code == 404
 
 
 def test_a_whole_class_found_present_is_one_audit_entry_and_each_exception_one_more(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, g
+from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
 
 from webapp.core.choices import Choice
@@ -167,6 +167,19 @@ def can(permission: str, roles: set[Role] | frozenset[Role] | None = None) -> bo
 
 View = TypeVar("View", bound=Callable[..., Any])
 
+# URL parts that choose a part of a page, not a record: refusing them may say so (403). Any
+# other part names a record, and a record one may not touch answers like a missing one.
+PAGE_PARTS = frozenset("section relation kind duty table figure document month number year".split())
+
+
+def refusal_status() -> int:
+    """403 on a page; 404 where the URL names a record, exactly as for one that does not exist.
+
+    Otherwise a role without the permission would learn from 403 against 404 that another
+    school's id exists (the lookup comes after the check).
+    """
+    return 404 if set(request.view_args or ()) - PAGE_PARTS else 403
+
 
 def permission_required(permission: str) -> Callable[[View], View]:
     if permission not in PERMISSIONS:
@@ -176,7 +189,7 @@ def permission_required(permission: str) -> Callable[[View], View]:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
             if not can(permission):
-                abort(403)
+                abort(refusal_status())
             return view(*args, **kwargs)
 
         checked.required_permission = permission  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from webapp.core.db import utcnow
 from webapp.core.htmx import render
 from webapp.core.i18n import SCHOOL_TIMEZONE, local_today
 from webapp.core.org import Membership
-from webapp.core.permissions import can, permission_required
+from webapp.core.permissions import can, permission_required, refusal_status
 from webapp.core.tenancy import tenant_context
 from webapp.extensions import db
 from webapp.privacy import queries, service, subject_export
@@ -331,7 +331,7 @@ def officer_or_principal(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
         if not (can("privacy.guardian_export") or queries.is_officer(db.session, current_user.id)):
-            abort(403)
+            abort(refusal_status())  # a child's URL: refused as if there were no such child
         return view(*args, **kwargs)
 
     return checked
