@@ -11,8 +11,11 @@ every test: a superuser would pass it.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -88,7 +91,29 @@ def app_role_url(owner_url: str) -> str:
 
 
 def migrated_app_with_demo(database_url: str) -> Flask:
-    app = make_app(database_url)
+    """An app on a database migrated from empty and loaded with the demo.
+
+    SQLite files are copies of one such database made once per run (with its data key): the
+    browser modules each want a server of their own, and loading the demo costs seconds."""
+    if not database_url.startswith("sqlite:///"):
+        return _migrate_and_load(make_app(database_url))
+    global _sqlite_template
+    if _sqlite_template is None:
+        template = Path(tempfile.mkdtemp(prefix="shouwang-demo-")) / "demo.sqlite3"
+        data_key = generate_data_key()
+        app = _migrate_and_load(make_app(f"sqlite:///{template}", SHOUWANG_DATA_KEY=data_key))
+        with app.app_context():
+            db.engine.dispose()  # the last connection checkpoints the WAL into the file
+        _sqlite_template = (template, data_key)
+    template, data_key = _sqlite_template
+    shutil.copyfile(template, database_url.removeprefix("sqlite:///"))
+    return make_app(database_url, SHOUWANG_DATA_KEY=data_key)
+
+
+_sqlite_template: tuple[Path, str] | None = None
+
+
+def _migrate_and_load(app: Flask) -> Flask:
     with app.app_context():
         flask_migrate.upgrade()
         load_demo_data(db.session)
