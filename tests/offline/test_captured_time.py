@@ -18,6 +18,7 @@ from tests.care.test_duties import School
 from tests.conftest import app_session
 from tests.offline.test_replay import FORMS
 from tests.room.board import board_uid, board_url, open_board, room_id
+from tests.room.test_activity_and_duty import sign_in_at
 from tests.safety.sheet import class_id
 from tests.transport.people import KG
 from webapp.care.duties import State
@@ -25,8 +26,7 @@ from webapp.care.models import DutyKey
 from webapp.core.forms import COUNTED_WITHIN, counted_time
 from webapp.core.i18n import SCHOOL_TIMEZONE
 from webapp.demo.care import DEMO_TODAY
-from webapp.room import service as room_service
-from webapp.room.models import RoomKind, SignIn
+from webapp.room.models import SignIn
 from webapp.safety.models import RollCall
 from webapp.transport.models import Release
 
@@ -48,22 +48,8 @@ def test_the_counted_time_is_the_phones_clamped_to_the_30_days_before_receipt() 
 
 
 def sign_in_kept_offline(school: School, child, captured: datetime) -> None:
-    room = room_service.create_room(
-        school.session,
-        uid=uuid.uuid5(uuid.NAMESPACE_URL, "reading"),
-        name="阅览室",
-        kind=RoomKind.READING,
-        keeper_id=None,
-        actor_id=None,
-    ).room
-    room_service.sign_in(
-        school.session,
-        uid=uuid.uuid4(),
-        room=room,
-        child=child,
-        actor_id=None,
-        now=counted_time(captured, RECEIVED),  # as the routes do with the form's captured_at
-    )
+    # counted as the routes count the form's captured_at
+    sign_in_at(school, child, counted_time(captured, RECEIVED))
 
 
 def test_a_sign_in_captured_40_days_before_receipt_counts_30_days_before(school, cast) -> None:

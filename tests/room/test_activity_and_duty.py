@@ -24,6 +24,11 @@ from webapp.room.models import RoomKind
 
 
 def visit(school: School, child, day: date, moment: time = time(16, 10)) -> None:
+    sign_in_at(school, child, datetime.combine(day, moment, tzinfo=SCHOOL_TIMEZONE))
+
+
+def sign_in_at(school: School, child, now: datetime) -> None:
+    """The child signs in to the reading room (made on first use) at ``now``."""
     room = service.create_room(
         school.session,
         uid=uuid.uuid5(uuid.NAMESPACE_URL, "reading"),
@@ -38,7 +43,7 @@ def visit(school: School, child, day: date, moment: time = time(16, 10)) -> None
         room=room,
         child=child,
         actor_id=None,
-        now=datetime.combine(day, moment, tzinfo=SCHOOL_TIMEZONE),
+        now=now,
     )
 
 
