@@ -1,58 +1,4 @@
 /* 守望: small enhancements on top of htmx. Every page works without this file. */
-/* The offline page (/offline), filled in from the phone's encrypted store through the outbox
-   below, which calls these two (only that page has their elements). */
-(function () {
-  "use strict";
-
-  function byId(id) { return document.getElementById(id); }
-
-  // What waits, another person's entries (kept for them), what the server refused.
-  window.offlinePage = function (api, list, waiting, problems) {
-    var me = api.me()[0], others = list.filter(function (e) { return e.user !== me; }).length;
-    var note = byId("outbox-others"), box = byId("problems"), row = byId("problem-row");
-    byId("outbox-count").textContent = waiting;
-    note.textContent = api.words("other", others);
-    note.hidden = !others;
-    Promise.all(problems.map(function (e) {
-      return api.unseal(e).then(function (kept) {
-        var li = row.content.firstElementChild.cloneNode(true);
-        li.querySelector(".error").textContent = kept.message;
-        li.querySelector(".kept").textContent = kept.fields.filter(function (f) {
-          return f[1] && !/^(csrf_token|uid|captured_at)$/.test(f[0]);
-        }).map(function (f) { return f[0] + ": " + f[1]; }).join("\n");
-        li.querySelector("[data-drop]").onclick = function () { api.drop(e.id).then(api.show); };
-        return li;
-      });
-    })).then(function (rows) { box.replaceChildren.apply(box, rows); });
-  };
-
-  // The home-visit pack: a card and a form per child; a form saved here goes to the outbox.
-  window.offlinePack = function (api) {
-    var who = api.me(), link = byId("pack-link");
-    if (who[1]) { link.href = "/s/" + who[1] + "/offline/pack"; link.hidden = false; }
-    return api.store("packs", 0, function (s) { return s.get(who[0] || ""); }).then(function (pack) {
-      if (!pack || pack.expires < Date.now()) return;
-      return api.unseal(pack).then(function (cards) {
-        var list = byId("pack-children"), today = new Date();
-        today = new Date(today - today.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-        byId("pack-status").textContent =
-          api.words("packed", cards.length, new Date(pack.expires).toLocaleDateString());
-        list.replaceChildren.apply(list, cards.map(function (card) {
-          var li = document.createElement("li"), more = document.createElement("details");
-          var head = document.createElement("summary"), body = document.createElement("div");
-          head.textContent = [card.name, card["class"], card.phone].filter(Boolean).join(" · ");
-          body.innerHTML = card.form;  // the server's own markup, escaped there
-          var day = body.querySelector("input[name=happened_on]");
-          if (day) day.value = today;
-          more.append(head, body);
-          li.append(more);
-          return li;
-        }));
-      });
-    });
-  };
-})();
-
 (function () {
   "use strict";
 
@@ -236,14 +182,20 @@
 
     function open() {
       return base || (base = new Promise(function (resolve, reject) {
-        var request = indexedDB.open("shouwang", 1);
-        request.onupgradeneeded = function () {
+        var request = indexedDB.open("shouwang", 2);
+        request.onupgradeneeded = function (evt) {
           var made = request.result;
-          made.createObjectStore("meta");
-          made.createObjectStore("entries", { keyPath: "id", autoIncrement: true });
-          made.createObjectStore("packs", { keyPath: "user" });
+          if (evt.oldVersion < 1) {
+            made.createObjectStore("meta");
+            made.createObjectStore("entries", { keyPath: "id", autoIncrement: true });
+            made.createObjectStore("packs", { keyPath: "user" });
+          }
+          made.createObjectStore("pages", { keyPath: "key" });
         };
-        request.onsuccess = function () { resolve(request.result); };
+        request.onsuccess = function () {
+          request.result.onversionchange = function () { request.result.close(); };
+          resolve(request.result);
+        };
         request.onerror = function () { reject(request.error); };
       }));
     }
@@ -297,6 +249,20 @@
       return list.filter(function (e) { return e.user === me && e.state === state; });
     }
 
+    function fresh(page) { return Date.now() - page.at < KEEP; }
+
+    // A page holding forms that work without signal, kept sealed as it was last seen, so it
+    // opens again without signal (the service worker answers with the offline page, which
+    // shows this copy). Kept 72 hours, like the entries, and gone at logout.
+    function keepPage() {
+      var main = document.getElementById("main"), path = location.pathname + location.search;
+      if (onPage || !main || !navigator.onLine || !main.querySelector("form[data-offline]")) return;
+      return seal({ path: path, title: document.title, html: main.innerHTML },
+        { key: me + " " + path, user: me, at: Date.now() }).then(function (page) {
+        return store("pages", "readwrite", function (s) { s.put(page); });
+      });
+    }
+
     // Kept too long: gone, and said so; nearly so: said so.
     function tidy(loaded) {
       return entries().then(function (list) {
@@ -305,15 +271,21 @@
         else if (loaded && list.some(function (e) { return now - e.at > WARN; })) say(words("expiring"));
         return Promise.all(old.map(function (e) { return drop(e.id); }));
       }).then(function () {
-        return store("packs", "readwrite", function (s) {
-          s.openCursor().onsuccess = function (evt) {
-            var c = evt.target.result;
-            if (!c) return;
-            if (c.value.expires < Date.now() || (me && !onPage && c.value.user !== me)) c.delete();
-            c.continue();
-          };
-        });
+        return store("packs", "readwrite", function (s) { sweep(s, "expires"); });
+      }).then(function () {
+        return store("pages", "readwrite", function (s) { sweep(s); });
       });
+    }
+
+    // Out of date, or another person's while this one works (the offline page keeps all).
+    function sweep(s, ends) {
+      s.openCursor().onsuccess = function (evt) {
+        var c = evt.target.result;
+        if (!c) return;
+        var v = c.value, over = ends ? v[ends] < Date.now() : !fresh(v);
+        if (over || (me && !onPage && v.user !== me)) c.delete();
+        c.continue();
+      };
     }
 
     function show() {
@@ -498,7 +470,9 @@
             form.warned = true;
             return say(words("logout", waiting), "info");
           }
-          return store("packs", "readwrite", function (s) { s.clear(); }).then(function () {
+          return Promise.all(["packs", "pages"].map(function (name) {
+            return store(name, "readwrite", function (s) { s.clear(); });
+          })).then(function () {
             form.going = true;
             form.requestSubmit();
           });
@@ -536,7 +510,7 @@
     // and takes whom this phone last served.
     var api = {
       me: function () { return [me, tenant]; }, store: store, unseal: unseal, drop: drop,
-      show: show, words: words
+      show: show, words: words, fresh: fresh
     };
 
     function start() {
@@ -547,7 +521,8 @@
         : store("meta", 0, function (s) { return s.get("last"); }).then(function (last) {
           if (onPage && last) { me = last.user; tenant = last.tenant; }
         })).then(function () { return tidy(true); }).then(show).then(function () {
-        if (onPage) window.offlinePack(api);
+        if (onPage) window.offlineStart(api);
+        else keepPage();
         return sync(true);
       });
     }

@@ -1,7 +1,10 @@
 /* 守望 service worker: keeps the app shell (styles, scripts, the offline page) so a page
-   opens without signal. Nothing else is cached: pages hold children's data, and what a phone
-   keeps of them (the outbox, the home-visit pack) is encrypted in IndexedDB by app.js.
-   The server fills in the version and the fingerprinted URLs below. */
+   opens without signal: asked for without signal, any page is answered by the offline page,
+   which shows the copy of it this phone kept. Nothing else is cached here, in plain text:
+   pages hold children's data, so what a phone keeps of them (the outbox, the home-visit pack,
+   the pages with forms that work without signal) is sealed in IndexedDB by app.js.
+   The server fills in the version and the fingerprinted URLs below; a new version replaces
+   the old cache whole. */
 "use strict";
 var VERSION = "__VERSION__";
 var SHELL = ["__SHELL__"];

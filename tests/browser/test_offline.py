@@ -281,10 +281,10 @@ RAW_STORE = """() => new Promise(resolve => {
   const opened = indexedDB.open("shouwang");
   opened.onsuccess = () => {
     const base = opened.result, out = {};
-    const t = base.transaction(["entries", "packs", "meta"]);
+    const t = base.transaction(["entries", "packs", "pages", "meta"]);
     const text = v => v instanceof ArrayBuffer || ArrayBuffer.isView(v)
       ? new TextDecoder().decode(v) : v;
-    for (const name of ["entries", "packs", "meta"]) {
+    for (const name of ["entries", "packs", "pages", "meta"]) {
       t.objectStore(name).getAll().onsuccess = e => {
         out[name] = e.target.result.map(row => row instanceof CryptoKey
           ? {extractable: row.extractable, algorithm: row.algorithm.name}
@@ -307,7 +307,7 @@ def test_the_home_visit_pack_works_offline_is_sealed_and_is_wiped_at_logout(serv
     phone.goto(f"{base}/offline")  # answered by the service worker
     card = phone.locator("#pack-children li")
     card.get_by_text(name).click()
-    form = card.locator("form[data-offline]")
+    form = card.locator("form[action*='/new/home_visit']")
     assert fits_the_screen(phone)
     on_the_demo_day(form)
     form.get_by_label("家访情况").fill(f"{name}的奶奶在家，院子里有水井没有盖。")
@@ -352,7 +352,7 @@ def test_flipping_the_signal_while_recording_loses_none_doubles_none_and_keeps_t
     phone.goto(f"{base}/offline")
     card = phone.locator("#pack-children li")
     card.get_by_text(name).click()
-    form = card.locator("form[data-offline]")
+    form = card.locator("form[action*='/new/home_visit']")
     on_the_demo_day(form)  # kept for every entry after it
     notes = [f"第{n:03d}次补记：孩子在家。" for n in range(1, 101)]  # 100 flips
     for n, text in enumerate(notes):

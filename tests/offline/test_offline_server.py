@@ -17,6 +17,7 @@ from tests.care.test_talk import child_of, talk, talk_url
 from tests.conftest import app_session
 from tests.helpers import text_of
 from webapp.care.models import CareKind, CareRecord
+from webapp.children.models import Child
 from webapp.core.audit import AuditEvent
 from webapp.core.i18n import SCHOOL_TIMEZONE
 
@@ -120,7 +121,7 @@ def test_the_offline_page_names_nobody(app: Flask, teacher: FlaskClient) -> None
     assert "立即同步" in page
 
 
-def test_the_pack_carries_the_minimal_card_and_the_form_and_is_logged(
+def test_the_pack_carries_the_minimal_card_and_the_quick_forms_and_is_logged(
     app: Flask, teacher: FlaskClient
 ) -> None:
     child_id, name = child_of(app)
@@ -129,10 +130,21 @@ def test_the_pack_carries_the_minimal_card_and_the_form_and_is_logged(
     assert answer.status_code == 200
     pack = answer.get_json()
     [card] = pack["children"]
-    assert set(card) == {"id", "name", "class", "phone", "form"}
+    assert set(card) == {"id", "name", "class", "phone", "forms"}
     assert card["name"] == name
     assert "*" in card["phone"]
-    assert f"child_id={child_id}" in card["form"] and "data-offline" in card["form"]
+    # The visit, a talk, a parent contact and a family call, each sent like any kept form.
+    actions = re.findall(r'<form[^>]*action="([^"]+)"[^>]*data-offline', card["forms"])
+    assert actions == [
+        f"/s/yangguang/care/records/new/{kind}?child_id={child_id}"
+        for kind in ("home_visit", "talk", "parent_contact", "family_call")
+    ]
+    with app_session(app, "yangguang") as session:
+        child = session.get(Child, child_id)
+        adults = [p.name for p in child.parents] + [g.name for g in child.guardians]
+        phones = [p.phone for p in child.parents if p.phone]
+    assert adults and not any(adult in card["forms"] for adult in adults)  # relations only
+    assert not any(phone in json.dumps(pack) for phone in phones)
     made = datetime.fromisoformat(pack["made"])
     assert datetime.fromisoformat(pack["expires"]) - made == timedelta(days=7)
     with app_session(app, "yangguang") as session:

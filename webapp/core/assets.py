@@ -12,7 +12,7 @@ import rjsmin
 from flask import Flask, Response, url_for
 
 # Hand-written scripts served minified; vendored ones (htmx.min.js) are minified already.
-MINIFIED = frozenset({"app.js"})
+MINIFIED = frozenset({"app.js", "offline.js"})
 
 
 def init_app(app: Flask) -> None:

@@ -37,9 +37,10 @@ from markupsafe import escape
 from webapp.care import queries
 from webapp.care import service as care_service
 from webapp.care.access import may_record
-from webapp.care.forms import MAX_PHOTOS
-from webapp.care.kinds import KINDS, KindSpec, _visit_options
+from webapp.care.forms import MAX_PHOTOS, people_choices
+from webapp.care.kinds import KINDS
 from webapp.care.models import CareKind
+from webapp.children.access import access_to
 from webapp.children.models import Child
 from webapp.children.routes import load_child
 from webapp.core import audit
@@ -57,7 +58,7 @@ pack_bp = Blueprint("offline_pack", __name__, url_prefix="/offline")
 
 PACK_DAYS = 7
 PACK_LIMIT = 12  # a day of visits; a bigger pack is a bigger loss if the phone is lost
-SHELL = ("app.css", "htmx.min.js", "app.js")
+SHELL = ("app.css", "htmx.min.js", "app.js", "offline.js")
 
 
 def shell_urls() -> list[str]:
@@ -168,13 +169,12 @@ def plan_visit(child_id: int) -> Response:
 def pack() -> Response:
     """Today's visits for the phone: a minimal card (name, class, masked phone) and the home
     visit form of each child. Never counselling, incidents or plans."""
-    spec = KINDS[CareKind.HOME_VISIT]
     own = {c.id: c for c in queries.own_children(db.session, current_user.id, g.roles)}
     own |= {c.id: c for c in plan.planned_children(db.session, current_user.id, local_today())}
     wanted = [own[i] for i in request.args.getlist("child_id", type=int) if i in own]
     if not wanted or len(wanted) > PACK_LIMIT:
         abort(400)
-    cards = [_card(spec, child) for child in wanted]
+    cards = [_card(child) for child in wanted]
     for child in wanted:  # what left the school on a phone is on the child's access log
         audit.record(
             db.session,
@@ -220,16 +220,30 @@ def add_photo(record_uid: uuid.UUID, number: int) -> Response:
     return Response(status=204)
 
 
-def _card(spec: KindSpec, child: Child) -> dict:
-    options = _visit_options(child)
-    # Relations only (奶奶, 父亲): the pack carries no adult's name or number in full.
-    options["people"] = [(key, label.split(" · ")[0]) for key, label in options["people"]]
-    form = spec.form(formdata=None, **options)
+# The quick forms a pack carries for each child, the visit first: what a trip to the village
+# is for, then what happens on the way (a talk, a call with a parent).
+PACK_KINDS = (CareKind.HOME_VISIT, CareKind.TALK, CareKind.PARENT_CONTACT, CareKind.FAMILY_CALL)
+
+
+def _card(child: Child) -> dict:
+    access = access_to(db.session, child, current_user.id, g.roles)
+    forms = []
+    for kind in PACK_KINDS:
+        if not may_record(kind, access, g.roles):
+            continue
+        spec = KINDS[kind]
+        options = spec.form_options(child)
+        # Relations only (奶奶, 父亲): the pack carries no adult's name or number in full.
+        options["people"] = people_choices(child, named=False)
+        form = spec.form(formdata=None, **options)
+        for one in form:  # four forms on one card: each field's id (and label) its own
+            one.id = one.label.field_id = f"{kind.value}-{one.id}"
+        forms.append((spec, form))
     phones = [p.phone for p in child.active_guardians] + [p.phone for p in child.parents]
     return {
         "id": child.id,
         "name": child.name,
         "class": child.school_class.name if child.school_class else "",
         "phone": mask_phone(next((p for p in phones if p), None)),
-        "form": render_template("offline/_pack_form.html", spec=spec, child=child, form=form),
+        "forms": render_template("offline/_pack_forms.html", child=child, forms=forms),
     }

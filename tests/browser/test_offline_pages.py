@@ -1,0 +1,124 @@
+"""Forms that open without signal: a page with such a form (a roll call here), once opened with
+signal, opens again without it — the service worker answers with the offline page, which shows
+the phone's sealed copy — and what is saved there is kept and sent when the signal returns. The
+home-visit pack carries each child's quick forms (visit, talk, parent contact, family call).
+Kept pages are sealed, listed on the offline page, and gone at logout."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser import test_offline
+from tests.browser.test_offline import (
+    RAW_STORE,
+    a_child,
+    badge,
+    download_pack,
+    log_out,
+    on_the_demo_day,
+    records,
+    start,
+    unexpected,
+    wait_badge,
+)
+from tests.browser.test_phone import arrive, fits_the_screen
+from tests.conftest import app_session
+from tests.safety.sheet import marks_of
+from webapp.care.models import CareKind
+from webapp.children.models import SchoolClass
+from webapp.demo.care import DEMO_TODAY
+from webapp.safety.models import Attendance
+
+pytestmark = pytest.mark.browser
+server = test_offline.server  # the offline tests' live server, one of this module's own
+
+KEPT_PAGES = "() => new Promise(r => { const o = indexedDB.open('shouwang'); o.onsuccess = () => {"
+KEPT_PAGES += " const q = o.result.transaction('pages').objectStore('pages').count();"
+KEPT_PAGES += " q.onsuccess = () => { o.result.close(); r(q.result); }; }; })"
+
+
+def class_id_of(app, name: str = "三年级一班") -> int:
+    with app_session(app, "yangguang") as session:
+        return session.scalar(select(SchoolClass.id).where(SchoolClass.name == name))
+
+
+def test_a_roll_call_opened_with_signal_opens_again_without_and_is_sent_later(
+    server, phone
+) -> None:
+    base, app = server
+    class_id = class_id_of(app)
+    day = DEMO_TODAY - timedelta(days=1)  # taken by the demo's teacher: changed offline
+    url = f"{base}/s/yangguang/safety/roll-calls/{class_id}?day={day.isoformat()}"
+    start(phone, base)
+    phone.goto(url)
+    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    phone.wait_for_function(KEPT_PAGES + ".then(n => n > 0)")
+    raw = " ".join(phone.evaluate(RAW_STORE)["pages"])
+    statuses = phone.locator("details.sheet-row .sheet-status").all_inner_texts()
+    here = statuses.index("")  # a child marked here, to be marked absent without signal
+    absent = phone.locator("details.sheet-row .sheet-name").nth(here).inner_text()
+    before = marks_of(app, class_id, day)
+    assert absent not in raw  # sealed
+
+    phone.context.set_offline(True)
+    phone.goto(url)  # answered by the service worker with the phone's copy
+    phone.get_by_text("无信号：这是本机").wait_for()
+    assert phone.url == url
+    assert fits_the_screen(phone)
+    row = phone.locator("details.sheet-row").nth(here)
+    row.locator("summary").click()
+    row.locator("label.pick", has_text="缺勤(未说明)").click()
+    phone.locator("form.sheet-form button[type=submit]").click()
+    wait_badge(phone, "待同步 1")
+    assert marks_of(app, class_id, day) == before
+
+    phone.goto(f"{base}/offline")  # the offline page lists what this phone keeps
+    kept = phone.locator("#kept-pages a", has_text="点名")
+    kept.wait_for()
+    assert kept.get_attribute("href") == url.removeprefix(base)
+
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="立即同步").click()
+    wait_badge(phone, "")
+    marks = marks_of(app, class_id, day)
+    changed = {child: status for child, status in marks.items() if before.get(child) != status}
+    assert list(changed.values()) == [Attendance.ABSENT]  # that child only, once
+    assert len(marks) == len(before)
+
+    log_out(phone, base)
+    arrive(phone, re.compile(r"/login(\?bye=1)?$"))
+    assert phone.evaluate(RAW_STORE)["pages"] == []
+    assert unexpected(phone.console_errors) == []
+
+
+def test_the_pack_carries_a_talk_form_that_works_without_signal(server, phone) -> None:
+    base, app = server
+    child_id, name = a_child(app, 5)
+    start(phone, base)
+    download_pack(phone, base, child_id)
+    before = records(app, child_id, CareKind.TALK)
+
+    phone.context.set_offline(True)
+    phone.goto(f"{base}/offline")
+    card = phone.locator("#pack-children li")
+    card.get_by_text(name).click()
+    kinds = card.locator("details.pack-form > summary").all_inner_texts()
+    assert kinds == ["家访", "谈心", "亲情联系", "亲情电话"]
+    card.locator("details.pack-form > summary", has_text="谈心").click()
+    form = card.locator("form[action*='/new/talk']")
+    on_the_demo_day(form)
+    form.get_by_label("谈话内容").fill(f"{name}说路上看见了两只白鹭。")
+    form.get_by_role("button", name="保存").click()
+    wait_badge(phone, "待同步 1")
+    assert fits_the_screen(phone)
+
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="立即同步").click()
+    wait_badge(phone, "")
+    assert records(app, child_id, CareKind.TALK) == before + 1
+    assert badge(phone) == ""
+    assert unexpected(phone.console_errors) == []
