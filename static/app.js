@@ -26,7 +26,13 @@
   });
 
   // Weak signal: say so plainly; what was typed stays in the form.
-  document.addEventListener("htmx:sendError", function () { say(phrase("offline")); });
+  // A boosted page asked for without signal: asked again as a page, which the service worker
+  // answers with the phone's kept copy, or the offline page.
+  document.addEventListener("htmx:sendError", function (evt) {
+    var asked = evt.detail.requestConfig;
+    if (asked && asked.boosted && asked.verb === "get") location.assign(asked.path);
+    else say(phrase("offline"));
+  });
   document.addEventListener("htmx:timeout", function () { say(phrase("timeout")); });
   document.addEventListener("htmx:responseError", function (evt) {
     if (!evt.detail.xhr.getResponseHeader("HX-Retarget")) say(phrase("failed"));
@@ -254,13 +260,34 @@
     // A page holding forms that work without signal, kept sealed as it was last seen, so it
     // opens again without signal (the service worker answers with the offline page, which
     // shows this copy). Kept 72 hours, like the entries, and gone at logout.
-    function keepPage() {
-      var main = document.getElementById("main"), path = location.pathname + location.search;
-      if (onPage || !main || !navigator.onLine || !main.querySelector("form[data-offline]")) return;
-      return seal({ path: path, title: document.title, html: main.innerHTML },
+    function keepPage(path, doc) {
+      var main = doc.getElementById("main");
+      if (!main || !main.querySelector("form[data-offline]")) return;
+      var head = main.querySelector(".page-head") || main;
+      return seal({ path: path, title: doc.title, html: main.innerHTML,
+        name: head.textContent.replace(/\s+/g, " ").trim().slice(0, 80) },
         { key: me + " " + path, user: me, at: Date.now() }).then(function (page) {
         return store("pages", "readwrite", function (s) { s.put(page); });
       });
+    }
+
+    // The day's boards the today page leads to (a roll call, a headcount, a sign-in board),
+    // kept before they are needed: fetched while there is signal, each at most once an hour.
+    function keepAhead() {
+      return Array.prototype.reduce.call(document.querySelectorAll("a[data-keep-offline]"),
+        function (before, link) {
+          var path = link.pathname + link.search;
+          return before.then(function () {
+            return store("pages", 0, function (s) { return s.get(me + " " + path); });
+          }).then(function (kept) {
+            if (kept && Date.now() - kept.at < HOUR) return;
+            return fetch(path, { credentials: "same-origin" }).then(function (r) {
+              return r.ok && r.text();
+            }).then(function (html) {
+              if (html) return keepPage(path, new DOMParser().parseFromString(html, "text/html"));
+            });
+          }).catch(function () {});
+        }, Promise.resolve());
     }
 
     // Kept too long: gone, and said so; nearly so: said so.
@@ -522,8 +549,8 @@
           if (onPage && last) { me = last.user; tenant = last.tenant; }
         })).then(function () { return tidy(true); }).then(show).then(function () {
         if (onPage) window.offlineStart(api);
-        else keepPage();
-        return sync(true);
+        else if (me && navigator.onLine) keepPage(location.pathname + location.search, document);
+        return sync(true).then(function () { if (me && !onPage) return keepAhead(); });
       });
     }
     document.addEventListener("htmx:load", function (evt) {

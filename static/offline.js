@@ -70,7 +70,7 @@
         return api.unseal(page).then(function (kept) {
           var li = document.createElement("li"), link = document.createElement("a");
           link.href = kept.path;
-          link.textContent = kept.title.split(" · ")[0];
+          link.textContent = kept.name;
           li.append(link, " ", new Date(page.at).toLocaleString());
           return li;
         });

@@ -77,9 +77,9 @@ def test_a_roll_call_opened_with_signal_opens_again_without_and_is_sent_later(
     assert marks_of(app, class_id, day) == before
 
     phone.goto(f"{base}/offline")  # the offline page lists what this phone keeps
-    kept = phone.locator("#kept-pages a", has_text="点名")
-    kept.wait_for()
-    assert kept.get_attribute("href") == url.removeprefix(base)
+    kept = phone.locator(f"#kept-pages a[href='{url.removeprefix(base)}']")
+    assert "点名 · 三年级一班" in kept.inner_text()  # what it is, and the day: 11月26日
+    assert f"{day.month}月{day.day}日" in kept.inner_text()
 
     phone.context.set_offline(False)
     phone.get_by_role("button", name="立即同步").click()
@@ -122,3 +122,33 @@ def test_the_pack_carries_a_talk_form_that_works_without_signal(server, phone) -
     assert records(app, child_id, CareKind.TALK) == before + 1
     assert badge(phone) == ""
     assert unexpected(phone.console_errors) == []
+
+
+def test_the_days_roll_call_is_kept_before_it_is_first_opened(server, phone) -> None:
+    """The today page leads to the day's roll call; the phone keeps it while there is signal,
+    so the teacher who walks to a classroom without signal can still take it."""
+    base, _app = server
+    start(phone, base)
+    link = phone.locator("a.roll-call-link").first
+    path = link.get_attribute("href")
+    user = phone.locator("#outbox").get_attribute("data-user")
+    phone.wait_for_function(
+        "key => new Promise(r => { const o = indexedDB.open('shouwang'); o.onsuccess = () => {"
+        " const q = o.result.transaction('pages').objectStore('pages').getKey(key);"
+        " q.onsuccess = () => { o.result.close(); r(q.result !== undefined); }; }; })",
+        arg=f"{user} {path}",
+    )
+    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    phone.context.set_offline(True)
+    link.click()  # never opened before, and no signal
+    phone.get_by_text("无信号：这是本机").wait_for()
+    assert phone.url == base + path
+    assert phone.locator("form.sheet-form details.sheet-row").count() > 0
+    assert fits_the_screen(phone)
+    # htmx logs the boosted request that found no signal; then the page is asked for again.
+    logged = [
+        "htmx:afterRequest, [object HTMLBodyElement]",
+        "htmx:sendError, [object HTMLBodyElement]",
+    ]
+    assert unexpected(phone.console_errors) == logged
