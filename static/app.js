@@ -26,12 +26,13 @@
   });
 
   // Weak signal: say so plainly; what was typed stays in the form.
-  // A boosted page asked for without signal: asked again as a page, which the service worker
-  // answers with the phone's kept copy, or the offline page.
+  // A page (or a part that moves the address on) asked for without signal: asked again as a
+  // page, which the service worker answers with the phone's kept copy, or the offline page.
   document.addEventListener("htmx:sendError", function (evt) {
-    var asked = evt.detail.requestConfig;
-    if (asked && asked.boosted && asked.verb === "get") location.assign(asked.path);
-    else say(phrase("offline"));
+    var asked = evt.detail.requestConfig, elt = evt.detail.elt;
+    if (asked && asked.verb === "get" && (asked.boosted || elt.closest("[hx-push-url]"))) {
+      location.assign(evt.detail.pathInfo.finalRequestPath);
+    } else say(phrase("offline"));
   });
   document.addEventListener("htmx:timeout", function () { say(phrase("timeout")); });
   document.addEventListener("htmx:responseError", function (evt) {
@@ -556,6 +557,11 @@
     document.addEventListener("htmx:load", function (evt) {
       var root = evt.detail.elt;
       if (root.querySelector && root.querySelector("#outbox") && !onPage) start();
+    });
+    // Kept again after each answer swapped in: a part that moved the address on (a child's
+    // pickup panel), a board as it now is.
+    document.addEventListener("htmx:afterSettle", function () {
+      if (me && navigator.onLine) keepPage(location.pathname + location.search, document);
     });
     start();
   }

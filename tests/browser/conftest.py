@@ -19,11 +19,12 @@ CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]]:
     """The app on a committed SQLite database of its own, served from a thread, answering as
     on the demo's day (its care history ends there; in a holiday nothing would be due): its
-    address and the app (to read ids from its database)."""
+    address and the app (to read ids from its database). One per module: the demo's day is
+    given back when the module ends, so the tests after it see the real date."""
     database = tmp_path_factory.mktemp("live") / "live.sqlite3"
     app = migrated_app_with_demo(f"sqlite:///{database}")
     with pytest.MonkeyPatch.context() as patch:
@@ -35,7 +36,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flask]
         server.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(live: tuple[str, Flask]) -> str:
     return live[0]
 

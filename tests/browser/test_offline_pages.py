@@ -26,19 +26,36 @@ from tests.browser.test_offline import (
     wait_badge,
 )
 from tests.browser.test_phone import arrive, fits_the_screen
+from tests.browser.test_pickup import (
+    GRANDPARENTS,
+    a_child_collected_by_a_grandparent,
+    open_the_board,
+)
 from tests.conftest import app_session
 from tests.safety.sheet import marks_of
 from webapp.care.models import CareKind
 from webapp.children.models import SchoolClass
 from webapp.demo.care import DEMO_TODAY
 from webapp.safety.models import Attendance
+from webapp.transport.models import Release
 
 pytestmark = pytest.mark.browser
 server = test_offline.server  # the offline tests' live server, one of this module's own
 
-KEPT_PAGES = "() => new Promise(r => { const o = indexedDB.open('shouwang'); o.onsuccess = () => {"
-KEPT_PAGES += " const q = o.result.transaction('pages').objectStore('pages').count();"
-KEPT_PAGES += " q.onsuccess = () => { o.result.close(); r(q.result); }; }; })"
+HAS_PAGE = (
+    "key => new Promise(r => { const o = indexedDB.open('shouwang'); o.onsuccess = () => {"
+    " const q = o.result.transaction('pages').objectStore('pages').getKey(key);"
+    " q.onsuccess = () => { o.result.close(); r(q.result !== undefined); }; }; })"
+)
+
+
+def wait_kept(page, key: str) -> None:
+    """Until the phone keeps the page under this key (user id, space, path)."""
+    for _ in range(100):
+        if page.evaluate(HAS_PAGE, key):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{key} was not kept")
 
 
 def class_id_of(app, name: str = "三年级一班") -> int:
@@ -56,7 +73,9 @@ def test_a_roll_call_opened_with_signal_opens_again_without_and_is_sent_later(
     start(phone, base)
     phone.goto(url)
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    phone.wait_for_function(KEPT_PAGES + ".then(n => n > 0)")
+    wait_kept(
+        phone, f"{phone.locator('#outbox').get_attribute('data-user')} {url.removeprefix(base)}"
+    )
     raw = " ".join(phone.evaluate(RAW_STORE)["pages"])
     statuses = phone.locator("details.sheet-row .sheet-status").all_inner_texts()
     here = statuses.index("")  # a child marked here, to be marked absent without signal
@@ -132,12 +151,7 @@ def test_the_days_roll_call_is_kept_before_it_is_first_opened(server, phone) -> 
     link = phone.locator("a.roll-call-link").first
     path = link.get_attribute("href")
     user = phone.locator("#outbox").get_attribute("data-user")
-    phone.wait_for_function(
-        "key => new Promise(r => { const o = indexedDB.open('shouwang'); o.onsuccess = () => {"
-        " const q = o.result.transaction('pages').objectStore('pages').getKey(key);"
-        " q.onsuccess = () => { o.result.close(); r(q.result !== undefined); }; }; })",
-        arg=f"{user} {path}",
-    )
+    wait_kept(phone, f"{user} {path}")
     phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
     phone.context.set_offline(True)
@@ -152,3 +166,45 @@ def test_the_days_roll_call_is_kept_before_it_is_first_opened(server, phone) -> 
         "htmx:sendError, [object HTMLBodyElement]",
     ]
     assert unexpected(phone.console_errors) == logged
+
+
+def releases(app, child_id: str) -> list[int | None]:
+    """The child's handovers from the demo's day on (one kept offline counts on the phone's
+    day), not taken back: the guardian each went to."""
+    with app_session(app, "yangguang-kg") as session:
+        return session.scalars(
+            select(Release.guardian_id).where(
+                Release.child_id == int(child_id),
+                Release.day >= DEMO_TODAY,
+                Release.undone_at.is_(None),
+            )
+        ).all()
+
+
+def test_a_pickup_panel_opened_with_signal_hands_the_child_over_without(server, phone) -> None:
+    """At the gate the signal comes and goes: a child's pickup panel seen once opens again
+    from the board without signal, and the handover is sent when the signal returns."""
+    base, app = server
+    board = open_the_board(phone, base)
+    child_id = a_child_collected_by_a_grandparent(phone, board)
+    phone.locator(f'#pickup button[value="{child_id}"]').click()
+    phone.locator(".person-pick", has_text=GRANDPARENTS).first.wait_for()
+    arrive(phone, re.compile(rf"\?child_id={child_id}$"))
+    panel = phone.url.removeprefix(base)
+    user = phone.locator("#outbox").get_attribute("data-user")
+    wait_kept(phone, f"{user} {panel}")
+    phone.goto(board)
+    phone.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    phone.context.set_offline(True)
+    phone.locator(f'#pickup button[value="{child_id}"]').click()  # no signal: the kept panel
+    phone.get_by_text("无信号：这是本机").wait_for()
+    assert phone.url == base + panel
+    phone.locator(".person-pick", has_text=GRANDPARENTS).first.click()
+    wait_badge(phone, "待同步 1")
+    assert releases(app, child_id) == []
+
+    phone.context.set_offline(False)
+    wait_badge(phone, "")
+    [guardian] = releases(app, child_id)  # once, to the grandparent tapped
+    assert guardian is not None
