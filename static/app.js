@@ -260,10 +260,11 @@
 
     // A page holding forms that work without signal, kept sealed as it was last seen, so it
     // opens again without signal (the service worker answers with the offline page, which
-    // shows this copy). Kept 72 hours, like the entries, and gone at logout.
+    // shows this copy). Kept 72 hours, like the entries, and gone at logout. Only pages that
+    // say so (data-keep): a child's card, say, holds more than a phone should carry.
     function keepPage(path, doc) {
       var main = doc.getElementById("main");
-      if (!main || !main.querySelector("form[data-offline]")) return;
+      if (!main || !main.querySelector("[data-keep]") || !main.querySelector("form[data-offline]")) return;
       var head = main.querySelector(".page-head") || main;
       return seal({ path: path, title: doc.title, html: main.innerHTML,
         name: head.textContent.replace(/\s+/g, " ").trim().slice(0, 80) },

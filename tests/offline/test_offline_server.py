@@ -170,8 +170,9 @@ def test_only_the_quick_entries_may_be_kept_on_the_phone(app: Flask, teacher: Fl
 def test_counselling_incidents_and_plans_are_never_kept_on_the_phone(
     app: Flask, principal: FlaskClient
 ) -> None:
-    """Their forms are never offline forms, so nothing of them goes into the outbox (the pack
-    holds the home-visit form only: see the pack's test above)."""
+    """Their forms are never offline forms, so nothing of them goes into the outbox, and their
+    pages (and the child's card, which lists them) are never kept on the phone: only a page
+    marked data-keep is (the pack holds the quick forms only: see the pack's test above)."""
     child_id, _name = child_of(app)
     pages = {
         "counselling": f"/s/yangguang/care/records/new/counselling?child_id={child_id}",
@@ -182,3 +183,8 @@ def test_counselling_incidents_and_plans_are_never_kept_on_the_phone(
         answer = principal.get(url)
         assert answer.status_code == 200, what
         assert "data-offline" not in text_of(answer), what
+        assert "data-keep" not in text_of(answer), what
+    card = text_of(principal.get(f"/s/yangguang/children/{child_id}"))
+    assert child_id and "data-keep" not in card
+    talk = text_of(principal.get(f"/s/yangguang/care/records/new/talk?child_id={child_id}"))
+    assert "data-keep" in talk and "data-offline" in talk  # a quick form's own page is kept
