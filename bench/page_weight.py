@@ -7,7 +7,8 @@ in, opens the landing page and every page it links to (one hop, the links a user
 and measures each page's document and the CSS, JS and images it loads (gzip -6, as a server
 sends them). Budgets: document ≤ 14 KB, first visit (HTML + CSS + JS) ≤ 60 KB, JS ≤ 24 KB,
 CSS ≤ 10 KB, ≤ 4 requests, no web fonts, one origin, and every static asset fingerprinted
-(?v=<digest>) with a year's caching, so a repeat visit transfers only the document.
+(?v=<digest>) with a year's caching, so a repeat visit transfers only the document; the service
+worker ≤ 5 KB and all it keeps for working without signal ≤ 80 KB.
 tests/bench/test_page_weight.py asserts the same budgets. Prints a table and writes
 bench/results/page_weight.json.
 """
@@ -82,11 +83,35 @@ def demo_app(tmp: str) -> Flask:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        rows = measure(demo_app(tmp))
+        app = demo_app(tmp)
+        rows = measure(app)
+        kit = offline_kit(app)
     print_table(rows)
+    print(
+        f"service worker {kit['worker']:,} B (≤ {WORKER_BUDGET:,}); what it keeps "
+        f"{kit['precache']:,} B (≤ {PRECACHE_BUDGET:,}): {', '.join(kit['kept'])}"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "page_weight.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+    results = {"pages": rows, "offline": kit}
+    (out / "page_weight.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+# Working without signal: the worker itself and all it keeps (styles, scripts, offline page).
+WORKER_BUDGET = 5 * 1024
+PRECACHE_BUDGET = 80 * 1024
+
+
+def offline_kit(app: Flask) -> dict[str, Any]:
+    """The service worker and what it precaches, gzipped; the worker names what it keeps."""
+    client = app.test_client()
+    worker = client.get("/sw.js").get_data()
+    kept = json.loads(re.search(rb"var SHELL = (\[.*?\]);", worker).group(1))
+    return {
+        "worker": gzipped(worker),
+        "precache": sum(gzipped(client.get(url).get_data()) for url in kept),
+        "kept": kept,
+    }
 
 
 def log_in(client: FlaskClient, phone: str) -> str:

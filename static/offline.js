@@ -59,7 +59,6 @@
       form.setAttribute("data-fresh-uid", "");
       if (form.elements.uid) form.elements.uid.value = crypto.randomUUID();
     });
-    if (window.htmx) window.htmx.process(main);
   }
 
   function listPages(api) {
