@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import date
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,8 +16,11 @@ from tests.care.entry import child_with_guardian, new_url, user_id
 from tests.care.people import post
 from tests.care.test_home_visit import visit
 from tests.conftest import app_session
-from tests.helpers import log_in
+from tests.helpers import log_in, text_of
+from tests.privacy.test_consent import PHOTO_REFUSED, consent_id
 from webapp.care.models import CarePhoto, CareRecord
+from webapp.privacy.models import Consent, ConsentKind
+from webapp.privacy.service import withdraw_consent
 
 TEACHER = "13800000002"
 
@@ -69,4 +73,22 @@ def test_only_the_author_adds_photos_to_a_record(app: Flask, client: FlaskClient
     log_in(client, "13800000001")  # the principal
     assert send_photo(client, uid, 0).status_code == 404
     assert send_photo(client, uuid.uuid4(), 0).status_code == 404  # no such record
+    assert photos_of(app, uid) == 0
+
+
+def test_a_photo_kept_offline_needs_the_guardians_consent_like_one_sent_at_once(
+    app: Flask, teacher: FlaskClient
+) -> None:
+    """The record arrives first, without photos; its photo, sent after it, is refused with the
+    form's own message (the phone shows it under 需处理), and the record stays."""
+    child = child_with_guardian(app)
+    with app_session(app, "yangguang") as session:
+        consent = session.get(Consent, consent_id(app, child["id"], ConsentKind.PHOTOS))
+        withdraw_consent(session, consent, withdrawn_by="奶奶", on=date.today(), actor_id=None)
+    uid = uuid.uuid4()
+    data = visit(app, child, uid=str(uid)) | {"visitors": [str(user_id(app, TEACHER))]}
+    assert post(teacher, new_url("home_visit", child["id"]), data).status_code == 303
+    refused = send_photo(teacher, uid, 0)
+    assert refused.status_code == 422
+    assert child["name"] + PHOTO_REFUSED in text_of(refused)
     assert photos_of(app, uid) == 0

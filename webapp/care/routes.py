@@ -122,18 +122,22 @@ def photos_allowed(form: Any, children: list[Child]) -> bool:
     """Photos only of children whose guardian agreed to photos; else the form says who not."""
     if not getattr(form, "shrunk_photos", None):
         return True
+    refusal = photo_refusal(children)
+    if refusal:
+        form.photos.errors.append(refusal)
+    return not refusal
+
+
+def photo_refusal(children: list[Child]) -> str | None:
+    """Why no photo may be kept of these children (no consent in force), or None."""
     refused = without_consent(db.session, [c.id for c in children], ConsentKind.PHOTOS)
     if not refused:
-        return True
-    names = "、".join(c.name for c in children if c.id in refused)
-    form.photos.errors.append(
-        _(
-            "No consent to photos for %(names)s: the guardian has not agreed. Save without "
-            "photos, or record the consent on the card first.",
-            names=names,
-        )
+        return None
+    return _(
+        "No consent to photos for %(names)s: the guardian has not agreed. Save without "
+        "photos, or record the consent on the card first.",
+        names="、".join(c.name for c in children if c.id in refused),
     )
-    return False
 
 
 def saved_response(spec: KindSpec, child: Child, record: CareRecord) -> Response:

@@ -40,6 +40,7 @@ from webapp.care.access import may_record
 from webapp.care.forms import MAX_PHOTOS, people_choices
 from webapp.care.kinds import KINDS
 from webapp.care.models import CareKind
+from webapp.care.routes import photo_refusal
 from webapp.children.access import access_to
 from webapp.children.models import Child
 from webapp.children.routes import load_child
@@ -207,6 +208,9 @@ def add_photo(record_uid: uuid.UUID, number: int) -> Response:
         abort(400)
     if len(record.photos) > number:  # already here
         return Response(status=204)
+    refusal = photo_refusal([record.child])  # the record stays, without the photo
+    if refusal:
+        return make_response(f'<p class="error">{escape(refusal)}</p>', 422)
     upload = request.files.get("photo")
     try:
         data = shrink_photo(upload.read()) if upload else b""
