@@ -98,6 +98,15 @@ def download_pack(page, base: str, child_id: int) -> None:
     page.get_by_text("家访包：1 名儿童").wait_for()
 
 
+def packed_card(page, base: str, name: str):
+    """The child's card on the offline page (answered by the service worker without signal),
+    opened."""
+    page.goto(f"{base}/offline")
+    card = page.locator("#pack-children li")
+    card.get_by_text(name).click()
+    return card
+
+
 def on_the_demo_day(form) -> None:
     """The pack's form is dated by the phone's clock; the server answers as on the demo's
     day, so the visit is dated that day, as a teacher picks the day of a visit."""
@@ -304,9 +313,7 @@ def test_the_home_visit_pack_works_offline_is_sealed_and_is_wiped_at_logout(serv
     before = records(app, child_id, CareKind.HOME_VISIT)
 
     phone.context.set_offline(True)
-    phone.goto(f"{base}/offline")  # answered by the service worker
-    card = phone.locator("#pack-children li")
-    card.get_by_text(name).click()
+    card = packed_card(phone, base, name)
     form = card.locator("form[action*='/new/home_visit']")
     assert fits_the_screen(phone)
     on_the_demo_day(form)
@@ -349,9 +356,7 @@ def test_flipping_the_signal_while_recording_loses_none_doubles_none_and_keeps_t
     start(phone, base)
     download_pack(phone, base, child_id)
     before = visits_in_order(app, child_id)
-    phone.goto(f"{base}/offline")
-    card = phone.locator("#pack-children li")
-    card.get_by_text(name).click()
+    card = packed_card(phone, base, name)
     form = card.locator("form[action*='/new/home_visit']")
     on_the_demo_day(form)  # kept for every entry after it
     notes = [f"第{n:03d}次补记：孩子在家。" for n in range(1, 101)]  # 100 flips

@@ -20,6 +20,7 @@ from tests.browser.test_offline import (
     download_pack,
     log_out,
     on_the_demo_day,
+    packed_card,
     records,
     start,
     unexpected,
@@ -122,9 +123,7 @@ def test_the_pack_carries_a_talk_form_that_works_without_signal(server, phone) -
     before = records(app, child_id, CareKind.TALK)
 
     phone.context.set_offline(True)
-    phone.goto(f"{base}/offline")
-    card = phone.locator("#pack-children li")
-    card.get_by_text(name).click()
+    card = packed_card(phone, base, name)
     kinds = card.locator("details.pack-form > summary").all_inner_texts()
     assert kinds == ["家访", "谈心", "亲情联系", "亲情电话"]
     card.locator("details.pack-form > summary", has_text="谈心").click()
