@@ -326,19 +326,8 @@ def edit_parent(child_id: int, relation: str) -> Response:
     form = ParentForm(obj=parent)
     conflict = None
     if form.validate_on_submit():
-        try:
-            service.update_parent(
-                db.session,
-                parent,
-                actor_id=current_user.id,
-                expected_version=form.expected_version(),
-                **form.parent_values(),
-            )
-        except service.StaleCard:
-            db.session.rollback()  # nothing of this save is kept but what was typed
-            saved = ParentForm(formdata=None, obj=parent)
-            conflict = _conflict(form, saved, child, parent, "parent")
-        else:
+        conflict = _save_person(form, child, parent, "parent", service.update_parent)
+        if conflict is None:
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".card", child_id=child.id) + "#parents", code=303)
@@ -353,6 +342,28 @@ def edit_parent(child_id: int, relation: str) -> Response:
         conflict=conflict,
         status=422 if form.errors or conflict else 200,
     )
+
+
+def _save_person(
+    form: ParentForm | GuardianForm, child: Child, person: Any, subject: str, update: Any
+) -> dict | None:
+    """Saves a parent or guardian at the version the form was opened at: None when saved, else
+    the conflict box (someone saved it meanwhile; nothing of this save is kept but what was
+    typed)."""
+    values = form.parent_values() if subject == "parent" else form.guardian_values()
+    try:
+        update(
+            db.session,
+            person,
+            actor_id=current_user.id,
+            expected_version=form.expected_version(),
+            **values,
+        )
+    except service.StaleCard:
+        db.session.rollback()
+        saved = type(form)(formdata=None, obj=person)
+        return _conflict(form, saved, child, person, subject)
+    return None
 
 
 @bp.route("/<int:child_id>/guardians/new", methods=("GET", "POST"))
@@ -399,23 +410,11 @@ def edit_guardian(child_id: int, guardian_id: int) -> Response:
     form = GuardianForm(obj=guardian)
     conflict = None
     if form.validate_on_submit():
-        try:
-            service.update_guardian(
-                db.session,
-                guardian,
-                actor_id=current_user.id,
-                expected_version=form.expected_version(),
-                **form.guardian_values(),
-            )
-        except service.StaleCard:
-            db.session.rollback()  # nothing of this save is kept but what was typed
-            saved = GuardianForm(formdata=None, obj=guardian)
-            conflict = _conflict(form, saved, child, guardian, "guardian")
-        else:
-            if _saved_photo(form, guardian):
-                db.session.commit()
-                flash(_("Saved."), "success")
-                return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
+        conflict = _save_person(form, child, guardian, "guardian", service.update_guardian)
+        if conflict is None and _saved_photo(form, guardian):
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".card", child_id=child.id) + "#guardians", code=303)
     if request.method == "GET":
         _audit_edit_opened(child, [f"guardian.{guardian.id}.{name}" for name in form.data])
     return render(
