@@ -27,7 +27,15 @@ OVERSIGHT_PAGES = (
     f"{COUNTY}/assessment/{YEAR}/scheme",
     f"{COUNTY}/assessment/{YEAR}/schools/yangguang",
 )
-TEACHER_PAGES = ("/me", "/me/devices", "/s/yangguang/", "/s/yangguang/children/")
+TEACHER_PAGES = (
+    "/me",
+    "/me/devices",
+    "/me/password",
+    "/offline",
+    "/s/yangguang/",
+    "/s/yangguang/children/",
+    "/s/yangguang/offline/pack",
+)
 # The width the page would need, and what is wider than the screen (to name it in a failure).
 MEASURE = """() => {
   const wide = [...document.body.querySelectorAll('*')]
