@@ -38,7 +38,7 @@ from webapp.care import queries
 from webapp.care import service as care_service
 from webapp.care.access import may_record
 from webapp.care.forms import MAX_PHOTOS, people_choices
-from webapp.care.kinds import KINDS
+from webapp.care.kinds import KINDS, OFFLINE_KINDS
 from webapp.care.models import CareKind
 from webapp.care.routes import photo_refusal
 from webapp.children.access import access_to
@@ -168,8 +168,9 @@ def plan_visit(child_id: int) -> Response:
 @writes_on_get  # what left the school on a phone is logged
 @permission_required("care.home_visit")
 def pack() -> Response:
-    """Today's visits for the phone: a minimal card (name, class, masked phone) and the home
-    visit form of each child. Never counselling, incidents or plans."""
+    """Today's visits for the phone: a minimal card (name, class, masked phone) and the quick
+    forms of each child (visit, talk, parent contact, family call). Never counselling,
+    incidents or plans."""
     own = {c.id: c for c in queries.own_children(db.session, current_user.id, g.roles)}
     own |= {c.id: c for c in plan.planned_children(db.session, current_user.id, local_today())}
     wanted = [own[i] for i in request.args.getlist("child_id", type=int) if i in own]
@@ -224,9 +225,11 @@ def add_photo(record_uid: uuid.UUID, number: int) -> Response:
     return Response(status=204)
 
 
-# The quick forms a pack carries for each child, the visit first: what a trip to the village
-# is for, then what happens on the way (a talk, a call with a parent).
-PACK_KINDS = (CareKind.HOME_VISIT, CareKind.TALK, CareKind.PARENT_CONTACT, CareKind.FAMILY_CALL)
+# The quick forms a pack carries for each child: every kind the phone may keep, the visit
+# first (what a trip to the village is for), then the others in their usual order.
+PACK_KINDS = sorted(
+    OFFLINE_KINDS, key=lambda kind: (kind != CareKind.HOME_VISIT, list(CareKind).index(kind))
+)
 
 
 def _card(child: Child) -> dict:
